@@ -1,0 +1,65 @@
+"""Demo data (gateway layer): one broker with a generated SSH key, two importers that delegated to it, so
+`make demo` gives a gateway a person can upload to at once. Loading is idempotent: a second run changes
+nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import paramiko
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from gateway.keys import PublicKey
+from ledger.unit_of_work import SqlAlchemyUnitOfWork
+
+DEMO_SENDER = "DEMOBROKER"
+DEMO_BROKER_BN15 = "100000009RM0001"
+DEMO_IMPORTERS = (
+    ("123456782RM0001", "Maple Leaf Imports Inc.", "ON"),
+    ("200000008RM0001", "Fleuve Saint-Laurent Distribution Ltée", "QC"),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoBroker:
+    sender_id: str
+    private_key: Path
+
+
+def demo_key(var_dir: Path) -> tuple[Path, PublicKey]:
+    """The demo broker's ed25519 key pair under var/demo/, made once."""
+    private = var_dir / "demo" / "demo_broker_ed25519"
+    if not private.exists():
+        private.parent.mkdir(parents=True, exist_ok=True)
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
+        )
+        private.write_bytes(pem)
+        private.chmod(0o600)
+    key = paramiko.Ed25519Key.from_private_key_file(str(private))
+    public = PublicKey(key_type=key.get_name(), key_data=key.get_base64(), comment="demo broker")
+    private.with_suffix(".pub").write_text(f"{public.key_type} {public.key_data} {public.comment}\n")
+    return private, public
+
+
+def load_demo_data(uow: SqlAlchemyUnitOfWork, var_dir: Path) -> DemoBroker:
+    """Register the demo broker, its key, the demo importers and their delegations (idempotent)."""
+    parties = uow.parties
+    if parties.find_broker(DEMO_SENDER) is None:
+        parties.add_broker(sender_id=DEMO_SENDER, bn15=DEMO_BROKER_BN15, name="Demo Customs Brokerage Ltd.")
+    private, public = demo_key(var_dir)
+    if (public.key_type, public.key_data) not in parties.keys_of(DEMO_SENDER):
+        parties.add_key(
+            DEMO_SENDER,
+            key_type=public.key_type,
+            key_data=public.key_data,
+            fingerprint=public.fingerprint,
+            comment=public.comment,
+        )
+    for bn15, name, province in DEMO_IMPORTERS:
+        if parties.find_importer(bn15) is None:
+            parties.add_importer(bn15=bn15, name=name, province=province)
+        parties.delegate(bn15, DEMO_SENDER, receives_statements=True)
+    return DemoBroker(sender_id=DEMO_SENDER, private_key=private)

@@ -1,0 +1,185 @@
+"""The SFTP service of the daemon (gateway layer): listens, runs one SSH transport per connection, keeps
+the host key under `var/`, closes idle sessions, and on shutdown lets uploads in flight finish."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import paramiko
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from gateway.bootstrap import System
+from gateway.logging import get_logger
+from gateway.sftp.auth import BrokerLogin, LoginThrottle
+from gateway.sftp.filesystem import Activity, Store
+from gateway.sftp.session import BrokerFileSystem, GatewaySftpServer
+
+log = get_logger(__name__)
+
+HANDSHAKE_TIMEOUT = 30.0  # seconds for banner, key exchange and authentication
+SHUTDOWN_GRACE = 30.0  # seconds uploads in flight get to finish when the daemon stops
+
+
+def host_key(var_dir: Path) -> paramiko.PKey:
+    """The server's ed25519 host key, created once and kept, so brokers' known_hosts stay valid."""
+    path = var_dir / "ssh_host_ed25519_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
+        )
+        path.write_bytes(pem)
+        path.chmod(0o600)
+    return paramiko.Ed25519Key.from_private_key_file(str(path))
+
+
+def broker_store(system: System, sender_id: str) -> Store:
+    """The file system's view of the database for one broker; each call is its own short transaction."""
+
+    def receive(name: str, raw: bytes) -> int:
+        with system.unit_of_work() as uow:
+            file_id = uow.files.receive(sender_id=sender_id, filename=name, raw=raw)
+            uow.commit()
+        return file_id
+
+    def write(operation: str, *args: str) -> bool:
+        with system.unit_of_work() as uow:
+            done: bool = getattr(uow.files, operation)(sender_id, *args)
+            uow.commit()
+        return done
+
+    def pending() -> list[tuple[str, int, float]]:
+        with system.unit_of_work() as uow:
+            return [(name, size, at.timestamp()) for name, size, at in uow.files.pending_uploads(sender_id)]
+
+    def outbox() -> list[tuple[str, int, float]]:
+        with system.unit_of_work() as uow:
+            return [(e.name, e.size, e.created_at.timestamp()) for e in uow.files.outbox(sender_id)]
+
+    def read(name: str) -> bytes | None:
+        with system.unit_of_work() as uow:
+            return uow.files.outbound_content(sender_id, name)
+
+    return Store(
+        receive=receive,
+        rename_upload=lambda old, new: write("rename_inbound_named", old, new),
+        pending=pending,
+        outbox=outbox,
+        read=read,
+        delete=lambda name: write("delete_outbound", name),
+    )
+
+
+@dataclass(slots=True)
+class Session:
+    transport: paramiko.Transport
+    activity: Activity = field(default_factory=Activity)
+
+
+class SftpService:
+    """The daemon's SFTP listener."""
+
+    name = "sftp"
+
+    def __init__(self, system: System) -> None:
+        settings = system.settings
+        self._system = system
+        self._settings = settings
+        self._host_key = host_key(settings.gateway_var_dir)
+        self._upload_dir = settings.gateway_var_dir / "uploads"
+        self._throttle = LoginThrottle(
+            max_failures=settings.sftp_max_failed_logins, window=settings.sftp_login_window
+        )
+        self._sessions: list[Session] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._listener: socket.socket | None = None
+        self._threads: list[threading.Thread] = []
+        self.port = 0
+
+    def start(self) -> None:
+        self._upload_dir.mkdir(parents=True, exist_ok=True)
+        listener = socket.create_server(
+            (self._settings.sftp_host, self._settings.sftp_port), reuse_port=False
+        )
+        listener.settimeout(0.5)
+        self._listener = listener
+        self.port = listener.getsockname()[1]
+        for target in (self._accept_loop, self._reap_idle_sessions):
+            thread = threading.Thread(target=target, name=f"sftp-{target.__name__}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        log.info("sftp.listening", host=self._settings.sftp_host, port=self.port)
+
+    @property
+    def listening(self) -> bool:
+        return self._listener is not None and not self._stopping.is_set()
+
+    def _accept_loop(self) -> None:
+        assert self._listener is not None
+        while not self._stopping.is_set():
+            try:
+                connection, address = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                if self._stopping.is_set():
+                    return
+                raise
+            threading.Thread(target=self._serve, args=(connection, address[0]), daemon=True).start()
+
+    def _serve(self, connection: socket.socket, address: str) -> None:
+        transport = paramiko.Transport(connection)
+        transport.banner_timeout = transport.auth_timeout = transport.handshake_timeout = HANDSHAKE_TIMEOUT
+        transport.add_server_key(self._host_key)
+        session = Session(transport)
+        transport.set_subsystem_handler(
+            "sftp",
+            GatewaySftpServer,
+            BrokerFileSystem,
+            store_for=lambda sender_id: broker_store(self._system, sender_id),
+            upload_dir=self._upload_dir,
+            max_size=self._settings.sftp_max_file_size,
+            activity=session.activity,
+        )
+        login = BrokerLogin(address=address, keys_of=self._keys_of, throttle=self._throttle)
+        with self._lock:
+            self._sessions.append(session)
+        try:
+            transport.start_server(server=login)
+        except (paramiko.SSHException, EOFError, OSError) as error:
+            log.info("sftp.handshake_failed", address=address, reason=str(error))
+            transport.close()
+
+    def _keys_of(self, sender_id: str) -> list[tuple[str, str]]:
+        with self._system.unit_of_work() as uow:
+            return uow.parties.keys_of(sender_id)
+
+    def _reap_idle_sessions(self) -> None:
+        while not self._stopping.wait(1.0):
+            now = time.monotonic()
+            with self._lock:
+                self._sessions = [s for s in self._sessions if s.transport.is_active()]
+                idle = [s for s in self._sessions if now - s.activity.last > self._settings.sftp_idle_timeout]
+            for session in idle:
+                log.info("sftp.session_idle_closed")
+                session.transport.close()
+
+    def stop(self) -> None:
+        """Stop accepting, give uploads in flight SHUTDOWN_GRACE seconds, then close every session."""
+        self._stopping.set()
+        if self._listener is not None:
+            self._listener.close()
+        deadline = time.monotonic() + SHUTDOWN_GRACE
+        while time.monotonic() < deadline and any(s.activity.open_uploads for s in self._sessions):
+            time.sleep(0.1)
+        with self._lock:
+            for session in self._sessions:
+                session.transport.close()
+        for thread in self._threads:
+            thread.join(timeout=5)

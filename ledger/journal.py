@@ -1,0 +1,233 @@
+"""The append-only, double-entry journal (ledger layer).
+
+`Journal.post` appends an entry to its importer account's hash chain: balanced or refused; the same
+idempotency key with the same content is a no-op, with different content an `IdempotencyConflict`. There is
+no update and no delete here; `refuse_journal_changes` (installed on every engine) refuses any Core UPDATE or
+DELETE aimed at the journal, and the database's triggers refuse the rest. `verify` walks every chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, Delete, Engine, Update, event, func, select, text
+
+from domain.clock import Clock
+from domain.journal import (
+    GENESIS_HASH,
+    DueAmount,
+    EntryKind,
+    JournalEntry,
+    JournalLine,
+    chain_hash,
+    outstanding_by_due_date,
+    receivable_account,
+)
+from ledger.errors import AppendOnlyViolation, IdempotencyConflict, UnbalancedEntry
+from ledger.schema import journal_entry, journal_line
+
+JOURNAL_TABLES = frozenset({journal_entry.name, journal_line.name})
+
+
+class PostOutcome(StrEnum):
+    POSTED = "posted"
+    ALREADY_POSTED = "already_posted"  # same key, same content: nothing done
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Balance:
+    account: str
+    balance_cents: int
+    due: tuple[DueAmount, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BrokenEntry:
+    """The first entry `verify` found wrong, and why."""
+
+    entry_id: int
+    account: str
+    seq: int
+    reason: str
+
+
+class Journal:
+    """Repository of journal entries inside one unit of work."""
+
+    def __init__(self, connection: Connection, clock: Clock) -> None:
+        self._connection = connection
+        self._clock = clock
+
+    def post(self, entry: JournalEntry) -> PostOutcome:
+        """Append `entry` to its account's chain, exactly once per idempotency key."""
+        if not entry.is_balanced:
+            raise UnbalancedEntry(
+                f"Entry {entry.idempotency_key} debits {entry.total_debits} cents "
+                f"but credits {entry.total_credits} cents."
+            )
+        digest = entry.content_digest()
+        seen = self._connection.execute(
+            select(journal_entry.c.content_sha256).where(
+                journal_entry.c.idempotency_key == entry.idempotency_key
+            )
+        ).scalar_one_or_none()
+        if seen is not None:
+            if seen != digest:
+                raise IdempotencyConflict(
+                    f"Entry {entry.idempotency_key} was already posted with different content."
+                )
+            return PostOutcome.ALREADY_POSTED
+        self._append(entry, digest)
+        return PostOutcome.POSTED
+
+    def _append(self, entry: JournalEntry, digest: str) -> None:
+        self._lock_chain(entry.account)
+        last = self._connection.execute(
+            select(journal_entry.c.seq, journal_entry.c.entry_hash)
+            .where(journal_entry.c.account == entry.account)
+            .order_by(journal_entry.c.seq.desc())
+            .limit(1)
+        ).first()
+        seq, prev_hash = (last.seq + 1, last.entry_hash) if last else (1, GENESIS_HASH)
+        values = {
+            "account": entry.account,
+            "seq": seq,
+            "idempotency_key": entry.idempotency_key,
+            "kind": str(entry.kind),
+            "business_date": entry.business_date,
+            "due_date": entry.due_date,
+            "reference": entry.reference,
+            "description": entry.description,
+            "posted_at": self._clock.now(),
+            "content_sha256": digest,
+            "prev_hash": prev_hash,
+            "entry_hash": chain_hash(entry, seq=seq, prev_hash=prev_hash),
+        }
+        insert = journal_entry.insert().values(values).returning(journal_entry.c.id)
+        entry_id = self._connection.execute(insert).scalar_one()
+        self._connection.execute(
+            journal_line.insert(),
+            [
+                {
+                    "entry_id": entry_id,
+                    "line_no": number,
+                    "ledger_account": line.ledger_account,
+                    "debit_cents": line.debit_cents,
+                    "credit_cents": line.credit_cents,
+                }
+                for number, line in enumerate(entry.lines, start=1)
+            ],
+        )
+
+    def _lock_chain(self, account: str) -> None:
+        # Two transactions appending to one chain must not both read the same last entry. SQLite has one
+        # writer at a time; PostgreSQL serialises per account with a transaction-scoped advisory lock.
+        if self._connection.dialect.name == "postgresql":
+            self._connection.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:account))"), {"account": account}
+            )
+
+    def balance(self, importer_bn15: str) -> Balance:
+        """What the importer owes: the receivable's balance and what remains per due date."""
+        receivable = receivable_account(importer_bn15)
+        rows = self._connection.execute(
+            select(journal_entry.c.due_date, journal_line.c.debit_cents, journal_line.c.credit_cents)
+            .join(journal_entry, journal_entry.c.id == journal_line.c.entry_id)
+            .where(journal_line.c.ledger_account == receivable)
+        ).all()
+        debits = [(row.due_date, int(row.debit_cents)) for row in rows if row.debit_cents]
+        credits = sum(int(row.credit_cents) for row in rows)
+        total = sum(cents for _, cents in debits) - credits
+        return Balance(
+            account=importer_bn15, balance_cents=total, due=outstanding_by_due_date(debits, credits)
+        )
+
+    def count(self) -> int:
+        return int(self._connection.execute(select(func.count()).select_from(journal_entry)).scalar_one())
+
+    def verify(self) -> BrokenEntry | None:
+        """Check every entry balances and every account's hash chain is intact; the first fault, or None."""
+        previous: tuple[str, int, str] | None = None  # account, seq, entry_hash of the entry before
+        for entry_id, seq, stored_hash, prev_hash, entry in self._stream_entries():
+            expected_seq, expected_prev = (1, GENESIS_HASH)
+            if previous is not None and previous[0] == entry.account:
+                expected_seq, expected_prev = previous[1] + 1, previous[2]
+            reason = _fault(entry, seq, stored_hash, prev_hash, expected_seq, expected_prev)
+            if reason:
+                return BrokenEntry(entry_id=entry_id, account=entry.account, seq=seq, reason=reason)
+            previous = (entry.account, seq, stored_hash)
+        return None
+
+    def _stream_entries(self) -> Iterator[tuple[int, int, str, str, JournalEntry]]:
+        query = (
+            select(
+                journal_entry,
+                journal_line.c.ledger_account,
+                journal_line.c.debit_cents,
+                journal_line.c.credit_cents,
+            )
+            .join(journal_line, journal_line.c.entry_id == journal_entry.c.id, isouter=True)
+            .order_by(journal_entry.c.account, journal_entry.c.seq, journal_line.c.line_no)
+        )
+        current: Any = None
+        lines: list[JournalLine] = []
+        for row in self._connection.execution_options(yield_per=2000).execute(query):
+            if current is not None and row.id != current.id:
+                yield _rebuild(current, lines)
+                lines = []
+            current = row
+            if row.ledger_account is not None:
+                lines.append(
+                    JournalLine(
+                        ledger_account=row.ledger_account,
+                        debit_cents=int(row.debit_cents),
+                        credit_cents=int(row.credit_cents),
+                    )
+                )
+        if current is not None:
+            yield _rebuild(current, lines)
+
+
+def _rebuild(row: Any, lines: list[JournalLine]) -> tuple[int, int, str, str, JournalEntry]:
+    entry = JournalEntry(
+        account=row.account,
+        idempotency_key=row.idempotency_key,
+        kind=EntryKind(row.kind),
+        business_date=row.business_date,
+        due_date=row.due_date,
+        reference=row.reference,
+        description=row.description,
+        lines=tuple(lines),
+    )
+    return int(row.id), int(row.seq), row.entry_hash, row.prev_hash, entry
+
+
+def _fault(
+    entry: JournalEntry, seq: int, stored_hash: str, prev_hash: str, expected_seq: int, expected_prev: str
+) -> str:
+    if not entry.is_balanced:
+        return f"debits {entry.total_debits} and credits {entry.total_credits} cents differ"
+    if seq != expected_seq:
+        return f"sequence {seq} where {expected_seq} was expected (an entry is missing)"
+    if prev_hash != expected_prev:
+        return "it does not chain to the entry before it"
+    if chain_hash(entry, seq=seq, prev_hash=prev_hash) != stored_hash:
+        return "its content no longer matches its hash (altered after posting)"
+    return ""
+
+
+def refuse_journal_changes(engine: Engine) -> None:
+    """Make every connection of `engine` refuse Core UPDATE and DELETE statements on the journal."""
+
+    @event.listens_for(engine, "before_execute")
+    def _refuse(_conn: Any, clause: Any, *_args: Any) -> None:
+        if not isinstance(clause, Update | Delete):
+            return
+        table = getattr(clause.table, "name", None)
+        if table in JOURNAL_TABLES:
+            raise AppendOnlyViolation(
+                f"The journal is append-only: {type(clause).__name__} on {table} refused."
+            )

@@ -1,0 +1,110 @@
+"""The inbound queue: claiming a file for processing, and recording how it ended (ledger layer).
+
+A worker claims a file inside the very transaction that will post its CADs and queue its responses: on
+PostgreSQL with `SELECT … FOR UPDATE SKIP LOCKED` (other workers pass over the locked row), on SQLite inside
+`BEGIN IMMEDIATE` (one writer at a time). If the worker dies, the transaction dies with it and the file is
+simply waiting again — never half posted, never posted twice (DESIGN.md "Processing and scale-out").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from domain.clock import Clock
+from ledger.files import FileStatus
+from ledger.schema import broker, inbound_file, interchange_seen
+
+WAITING = (FileStatus.RECEIVED.value, FileStatus.HELD.value)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimedFile:
+    id: int
+    broker_id: int
+    sender_id: str  # the SFTP account that uploaded it
+    broker_bn15: str
+    filename: str
+    raw: bytes
+    attempts: int
+    received_at: dt.datetime
+
+
+class Queue:
+    """Repository of the inbound queue inside one unit of work."""
+
+    def __init__(self, connection: Connection, clock: Clock) -> None:
+        self._connection = connection
+        self._clock = clock
+
+    def claim_next(self) -> ClaimedFile | None:
+        """Lock the oldest waiting file whose retry time has come, for the rest of this transaction."""
+        now = self._clock.now()
+        query = (
+            select(inbound_file, broker.c.sender_id, broker.c.bn15)
+            .join(broker, broker.c.id == inbound_file.c.broker_id)
+            .where(
+                inbound_file.c.status.in_(WAITING),
+                or_(inbound_file.c.next_attempt_at.is_(None), inbound_file.c.next_attempt_at <= now),
+            )
+            .order_by(inbound_file.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True, of=inbound_file)
+        )
+        row = self._connection.execute(query).first()
+        if row is None:
+            return None
+        return ClaimedFile(
+            id=row.id,
+            broker_id=row.broker_id,
+            sender_id=row.sender_id,
+            broker_bn15=row.bn15,
+            filename=row.filename,
+            raw=bytes(row.raw),
+            attempts=row.attempts,
+            received_at=row.received_at,
+        )
+
+    def finish(
+        self, file_id: int, *, outcome: str, sender_id: str | None, control_reference: str | None
+    ) -> None:
+        """Mark a claimed file answered, in the transaction that posted it and queued its responses."""
+        self._connection.execute(
+            update(inbound_file)
+            .where(inbound_file.c.id == file_id)
+            .values(
+                status=FileStatus.DONE.value,
+                outcome=outcome,
+                interchange_sender=sender_id,
+                control_reference=control_reference,
+                processed_at=self._clock.now(),
+                attempts=inbound_file.c.attempts + 1,
+                last_error=None,
+            )
+        )
+
+    def hold(self, file_id: int, *, error: str, retry_at: dt.datetime) -> None:
+        """An infrastructure error: leave the file waiting until `retry_at` (never a rejection)."""
+        self._connection.execute(
+            update(inbound_file)
+            .where(inbound_file.c.id == file_id)
+            .values(
+                status=FileStatus.HELD.value,
+                attempts=inbound_file.c.attempts + 1,
+                next_attempt_at=retry_at,
+                last_error=error[:2000],
+            )
+        )
+
+    def remember_interchange(self, *, sender_id: str, control_reference: str, file_id: int) -> bool:
+        """Record an interchange as seen; False if (sender, control reference) was seen before (MIG.md §1)."""
+        values = {"sender_id": sender_id, "control_reference": control_reference, "inbound_file_id": file_id}
+        try:
+            with self._connection.begin_nested():
+                self._connection.execute(insert(interchange_seen).values(values))
+        except IntegrityError:
+            return False
+        return True

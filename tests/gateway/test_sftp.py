@@ -1,0 +1,256 @@
+"""The SFTP server, driven by the OpenSSH `sftp` client (and paramiko where a client must misbehave)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import paramiko
+import pytest
+from sqlalchemy import select
+
+from gateway.bootstrap import System
+from gateway.keys import read_public_key
+from gateway.sftp.server import SftpService
+from ledger.schema import inbound_file, outbound_file
+
+BROKERS = {"BROKERA": "ed25519", "BROKERB": "ecdsa", "BROKERC": "rsa"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Gateway:
+    system: System
+    port: int
+    keys: dict[str, Path]
+
+
+def make_key(directory: Path, name: str, kind: str) -> Path:
+    path = directory / name
+    extra = ["-b", "3072"] if kind == "rsa" else []
+    subprocess.run(["ssh-keygen", "-q", "-t", kind, *extra, "-N", "", "-f", str(path)], check=True)
+    return path
+
+
+def register(system: System, keys: dict[str, Path]) -> None:
+    with system.unit_of_work() as uow:
+        for number, (sender, key) in enumerate(keys.items(), start=1):
+            uow.parties.add_broker(sender_id=sender, bn15=f"100000009RM000{number}", name=sender)
+            public = read_public_key(key.with_suffix(".pub"))
+            uow.parties.add_key(
+                sender,
+                key_type=public.key_type,
+                key_data=public.key_data,
+                fingerprint=public.fingerprint,
+                comment="",
+            )
+        uow.commit()
+
+
+def start(system: System, **settings: object) -> SftpService:
+    service = SftpService(
+        dataclasses.replace(system, settings=dataclasses.replace(system.settings, **settings))
+    )
+    service.start()
+    return service
+
+
+@pytest.fixture
+def gateway(system: System, tmp_path: Path) -> Iterator[Gateway]:
+    keys = {sender: make_key(tmp_path, sender.lower(), kind) for sender, kind in BROKERS.items()}
+    register(system, keys)
+    service = start(system)
+    yield Gateway(system, service.port, keys)
+    service.stop()
+
+
+def sftp(
+    gateway: Gateway, user: str, commands: str, *, key: Path | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            "sftp",
+            "-b",
+            "-",
+            "-i",
+            str(key or gateway.keys[user]),
+            "-P",
+            str(gateway.port),
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "LogLevel=ERROR",
+            f"{user}@127.0.0.1",
+        ],
+        input=commands,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def inbound(system: System) -> list[tuple[str, bytes, str]]:
+    with system.unit_of_work() as uow:
+        rows = uow.connection.execute(
+            select(inbound_file.c.filename, inbound_file.c.raw, inbound_file.c.sha256).order_by(
+                inbound_file.c.id
+            )
+        )
+        return [(row.filename, bytes(row.raw), row.sha256) for row in rows]
+
+
+def send(system: System, sender: str, name: str, content: bytes) -> None:
+    with system.unit_of_work() as uow:
+        broker = uow.parties.broker(sender)
+        uow.files.send(broker_id=broker.id, name=name, kind="contrl", content=content, inbound_file_id=None)
+        uow.commit()
+
+
+def test_an_upload_is_stored_byte_for_byte_when_the_client_closes_it(
+    gateway: Gateway, tmp_path: Path
+) -> None:
+    payload = b"UNB+UNOC:3+BROKERA:ZZZ+CARM:ZZZ+261120:1200+1++CAD'\r\n" * 500
+    (tmp_path / "cad.edi").write_bytes(payload)
+    result = sftp(gateway, "BROKERA", "put cad.edi inbox/cad.edi\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert inbound(gateway.system) == [("cad.edi", payload, hashlib.sha256(payload).hexdigest())]
+
+
+def test_every_key_type_logs_in(gateway: Gateway, tmp_path: Path) -> None:
+    (tmp_path / "f.edi").write_bytes(b"x")
+    for sender in BROKERS:
+        result = sftp(gateway, sender, "put f.edi inbox/f.edi\n", cwd=tmp_path)
+        assert result.returncode == 0, (sender, result.stderr)
+    assert len(inbound(gateway.system)) == 3
+
+
+def test_an_upload_under_a_temporary_name_can_be_renamed(gateway: Gateway, tmp_path: Path) -> None:
+    (tmp_path / "cad.edi").write_bytes(b"data")
+    result = sftp(
+        gateway,
+        "BROKERA",
+        "put cad.edi inbox/cad.edi.part\nrename inbox/cad.edi.part inbox/cad.edi\n",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert [name for name, _, _ in inbound(gateway.system)] == ["cad.edi"]
+
+
+def test_a_broker_lists_reads_and_deletes_its_outbox(gateway: Gateway, tmp_path: Path) -> None:
+    send(gateway.system, "BROKERA", "contrl-000001.edi", b"UNB+UNOC:3+CARM'")
+    result = sftp(
+        gateway,
+        "BROKERA",
+        "ls outbox\nget outbox/contrl-000001.edi got.edi\nrm outbox/contrl-000001.edi\n",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "contrl-000001.edi" in result.stdout
+    assert (tmp_path / "got.edi").read_bytes() == b"UNB+UNOC:3+CARM'"
+    with gateway.system.unit_of_work() as uow:
+        assert uow.files.outbox("BROKERA") == []
+        deleted = uow.connection.execute(select(outbound_file.c.deleted_at)).scalar_one()
+    assert deleted is not None
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "get outbox/secret.edi",
+        "get ../BROKERB/outbox/secret.edi",
+        "get /../outbox/secret.edi",
+        "get inbox/../../etc/passwd",
+        "get /etc/passwd",
+        "ls /etc",
+        "rm outbox/secret.edi",
+        "rm inbox/../outbox/secret.edi",
+        "mkdir inbox/sub",
+        "symlink /etc/passwd inbox/link",
+        "put /etc/hostname ../escape.edi",
+        "put /etc/hostname outbox/forged.edi",
+        "rename inbox/x outbox/secret.edi",
+    ],
+)
+def test_a_broker_cannot_reach_anything_of_another_broker(
+    gateway: Gateway, tmp_path: Path, command: str
+) -> None:
+    send(gateway.system, "BROKERB", "secret.edi", b"B's response")
+    result = sftp(gateway, "BROKERA", command + "\n", cwd=tmp_path)
+    assert result.returncode != 0
+    assert not (tmp_path / "secret.edi").exists()
+    with gateway.system.unit_of_work() as uow:
+        assert [entry.name for entry in uow.files.outbox("BROKERB")] == ["secret.edi"]
+        assert uow.files.outbox("BROKERA") == []
+    assert inbound(gateway.system) == []
+
+
+def test_a_wrong_key_and_an_unknown_user_are_refused(gateway: Gateway, tmp_path: Path) -> None:
+    assert sftp(gateway, "BROKERA", "ls\n", key=gateway.keys["BROKERB"]).returncode != 0
+    assert sftp(gateway, "NOBODY", "ls\n", key=gateway.keys["BROKERA"]).returncode != 0
+
+
+def test_repeated_failed_logins_from_one_address_are_throttled(system: System, tmp_path: Path) -> None:
+    keys = {"BROKERA": make_key(tmp_path, "a", "ed25519"), "BROKERB": make_key(tmp_path, "b", "ed25519")}
+    register(system, keys)
+    service = start(system, sftp_max_failed_logins=2)
+    gateway = Gateway(system, service.port, keys)
+    try:
+        for _ in range(2):
+            assert sftp(gateway, "BROKERA", "ls\n", key=keys["BROKERB"]).returncode != 0
+        assert sftp(gateway, "BROKERA", "ls\n").returncode != 0  # the right key, but the address is throttled
+    finally:
+        service.stop()
+
+
+def test_an_upload_over_the_size_cap_fails_and_stores_nothing(system: System, tmp_path: Path) -> None:
+    keys = {"BROKERA": make_key(tmp_path, "a", "ed25519")}
+    register(system, keys)
+    service = start(system, sftp_max_file_size=1000)
+    try:
+        (tmp_path / "big.edi").write_bytes(b"x" * 5000)
+        result = sftp(
+            Gateway(system, service.port, keys), "BROKERA", "put big.edi inbox/big.edi\n", cwd=tmp_path
+        )
+    finally:
+        service.stop()
+    assert result.returncode != 0
+    assert inbound(system) == []
+
+
+def paramiko_client(gateway: Gateway, sender: str) -> tuple[paramiko.Transport, paramiko.SFTPClient]:
+    transport = paramiko.Transport(("127.0.0.1", gateway.port))
+    transport.connect(
+        username=sender, pkey=paramiko.Ed25519Key.from_private_key_file(str(gateway.keys[sender]))
+    )
+    return transport, paramiko.SFTPClient.from_transport(transport)
+
+
+def test_a_dropped_connection_stores_nothing(gateway: Gateway) -> None:
+    transport, client = paramiko_client(gateway, "BROKERA")
+    handle = client.open("inbox/partial.edi", "wb")
+    handle.write(b"UNB+UNOC:3+half")
+    handle.flush()
+    transport.close()  # the client vanishes without CLOSE
+    time.sleep(0.5)
+    assert inbound(gateway.system) == []
+
+
+def test_the_host_key_is_kept_across_restarts(system: System) -> None:
+    first = start(system)
+    first.stop()
+    key_file = system.settings.gateway_var_dir / "ssh_host_ed25519_key"
+    before = key_file.read_bytes()
+    second = start(system)
+    second.stop()
+    assert key_file.read_bytes() == before
