@@ -16,7 +16,9 @@ def main(junit_path: str) -> int:
     for backend, (ran, skipped) in counts.items():
         print(f"{backend}: {ran} tests ran, {skipped} skipped")
     if counts["postgresql"][0] == 0 or counts["postgresql"][1] or counts["sqlite"][0] == 0:
-        print("FAIL: the store tests must run on both SQLite and PostgreSQL with none skipped", file=sys.stderr)
+        print(
+            "FAIL: the store tests must run on both SQLite and PostgreSQL with none skipped", file=sys.stderr
+        )
         return 1
     return 0
 
