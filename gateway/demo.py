@@ -7,11 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import paramiko
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from gateway.keys import PublicKey
+from gateway.keys import PublicKey, ed25519_key_file
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 
 DEMO_SENDER = "DEMOBROKER"
@@ -31,14 +27,7 @@ class DemoBroker:
 def demo_key(var_dir: Path) -> tuple[Path, PublicKey]:
     """The demo broker's ed25519 key pair under var/demo/, made once."""
     private = var_dir / "demo" / "demo_broker_ed25519"
-    if not private.exists():
-        private.parent.mkdir(parents=True, exist_ok=True)
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
-        )
-        private.write_bytes(pem)
-        private.chmod(0o600)
-    key = paramiko.Ed25519Key.from_private_key_file(str(private))
+    key = ed25519_key_file(private)
     public = PublicKey(key_type=key.get_name(), key_data=key.get_base64(), comment="demo broker")
     private.with_suffix(".pub").write_text(f"{public.key_type} {public.key_data} {public.comment}\n")
     return private, public

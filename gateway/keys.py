@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import paramiko
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway.errors import UsageError
 
@@ -56,3 +58,15 @@ def read_public_key(path: Path) -> PublicKey:
             f"{path} is an RSA key of {key.get_bits()} bits; at least {MINIMUM_RSA_BITS} are needed."
         )
     return PublicKey(key_type=fields[0], key_data=fields[1], comment=fields[2] if len(fields) > 2 else "")
+
+
+def ed25519_key_file(path: Path) -> paramiko.Ed25519Key:
+    """The ed25519 private key kept in `path` (OpenSSH format, mode 0600), created on first use."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
+        )
+        path.write_bytes(pem)
+        path.chmod(0o600)
+    return paramiko.Ed25519Key.from_private_key_file(str(path))

@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import paramiko
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway.bootstrap import System
+from gateway.keys import ed25519_key_file
 from gateway.logging import get_logger
 from gateway.sftp.auth import BrokerLogin, LoginThrottle
 from gateway.sftp.filesystem import Activity, Store
@@ -27,15 +26,7 @@ SHUTDOWN_GRACE = 30.0  # seconds uploads in flight get to finish when the daemon
 
 def host_key(var_dir: Path) -> paramiko.PKey:
     """The server's ed25519 host key, created once and kept, so brokers' known_hosts stay valid."""
-    path = var_dir / "ssh_host_ed25519_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
-        )
-        path.write_bytes(pem)
-        path.chmod(0o600)
-    return paramiko.Ed25519Key.from_private_key_file(str(path))
+    return ed25519_key_file(var_dir / "ssh_host_ed25519_key")
 
 
 def broker_store(system: System, sender_id: str) -> Store:
