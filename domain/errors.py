@@ -6,6 +6,7 @@ malformed identifier, a failed check digit). The tree:
 
 * DomainError - base of every exception the domain layer raises on purpose.
   + InvalidIdentifier - an identifier's text breaks its format or check digit (carries `kind`, `value`).
+  + InvalidReferenceData - a tariff, rate or treatment value breaks its own rules.
 """
 
 from __future__ import annotations
@@ -33,3 +34,7 @@ class InvalidIdentifier(DomainError):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value!r} {self.reason}"
+
+
+class InvalidReferenceData(DomainError):
+    """A tariff, rate or treatment value breaks its own rules (the message says which and why)."""

@@ -17,6 +17,7 @@ import click
 from domain.errors import DomainError
 from domain.identifiers import ProgramAccount
 from gateway.bootstrap import System, bootstrap
+from gateway.commands.reference import rates, tariff
 from gateway.daemon import Daemon
 from gateway.demo import load_demo_data
 from gateway.errors import GatewayError, UsageError
@@ -253,6 +254,10 @@ def demo(ctx: click.Context) -> None:
         f"{demo_broker.sender_id}@{system.settings.sftp_host}",
     )
     _serve(system)
+
+
+cli.add_command(tariff)
+cli.add_command(rates)
 
 
 def main() -> None:

@@ -5,6 +5,8 @@
     ├── AppendOnlyViolation     something tried to update or delete a journal row
     ├── UnbalancedEntry         a journal entry whose debits do not equal its credits
     ├── IdempotencyConflict     an idempotency key seen before, with different content
+    │   └── RateConflict        a reference rate already loaded with a different value
+    ├── EditionOutOfSequence    a tariff edition that is not the next in sequence (a gap or a repeat)
     ├── NotFound                a broker, importer or file named by an operator does not exist
     └── AlreadyExists           a broker, importer or key that is already registered
 
@@ -40,3 +42,11 @@ class NotFound(LedgerError):
 
 class AlreadyExists(LedgerError):
     """The record is already registered."""
+
+
+class RateConflict(IdempotencyConflict):
+    """A rate already loaded for the same key with a different value."""
+
+
+class EditionOutOfSequence(LedgerError):
+    """A tariff edition that is not the next in sequence (a gap or a repeat)."""

@@ -19,6 +19,7 @@ from ledger.files import Files
 from ledger.journal import Journal
 from ledger.parties import Parties
 from ledger.queue import Queue
+from ledger.reference import ReferenceData
 
 
 class SqlAlchemyUnitOfWork:
@@ -44,6 +45,7 @@ class SqlAlchemyUnitOfWork:
         self.journal = Journal(connection, self._clock)
         self.files = Files(connection, self._clock)
         self.queue = Queue(connection, self._clock)
+        self.reference = ReferenceData(connection, self._clock)
         return self
 
     @property
