@@ -8,6 +8,7 @@ optionally the segment and element the mapper read it from.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -52,3 +53,39 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.code} at {self.pointer}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CatalogueEntry:
+    """One published error: its code, a title, and what it means for the broker."""
+
+    code: str
+    title: str
+    text: str
+
+
+class Catalogue:
+    """A set of entries with unique codes, iterated in code order."""
+
+    def __init__(self, entries: Iterable[CatalogueEntry]) -> None:
+        self._entries: dict[str, CatalogueEntry] = {}
+        for entry in entries:
+            if entry.code in self._entries:
+                raise ValueError(f"catalogue code {entry.code} is defined twice")
+            self._entries[entry.code] = entry
+
+    def __getitem__(self, code: str) -> CatalogueEntry:
+        return self._entries[code]
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._entries
+
+    def __iter__(self) -> Iterator[CatalogueEntry]:
+        return iter(sorted(self._entries.values(), key=lambda entry: entry.code))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def extended(self, entries: Iterable[CatalogueEntry]) -> Catalogue:
+        """This catalogue with more entries (whose codes must be new)."""
+        return Catalogue([*self, *entries])
