@@ -13,7 +13,8 @@ idempotency key `cad:<transaction number>:<version>` makes a repeated posting of
 from __future__ import annotations
 
 import datetime as dt
-from typing import Final
+from dataclasses import dataclass
+from typing import Final, Protocol
 
 from domain.assessment import NOTHING, Assessment, DutiesAndTaxes
 from domain.cad import CadFunction
@@ -27,12 +28,30 @@ REVENUE_SIMA: Final = "REVENUE:SIMA"
 REVENUE_ACCOUNTS: Final = (REVENUE_DUTY, REVENUE_GST, REVENUE_EXCISE, REVENUE_SIMA)
 
 
+class Posted(Protocol):
+    """What an earlier version stands for: its totals per kind and its payment due date."""
+
+    @property
+    def totals(self) -> DutiesAndTaxes: ...
+
+    @property
+    def due_date(self) -> dt.date: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreviousVersion:
+    """An accepted version as the store keeps it (enough to post the next one's difference)."""
+
+    totals: DutiesAndTaxes
+    due_date: dt.date
+
+
 def idempotency_key(transaction_number: str, version: int) -> str:
     """The ledger key of what one CAD version posts: `cad:<transaction number>:<version>`."""
     return f"cad:{transaction_number}:{version}"
 
 
-def difference(previous: Assessment | None, current: Assessment) -> DutiesAndTaxes:
+def difference(previous: Posted | None, current: Assessment) -> DutiesAndTaxes:
     """What `current` posts per kind: its totals less those of the version it follows (None: nothing before).
 
     A cancellation is assessed at nothing, so its difference reverses everything posted so far.
@@ -40,7 +59,7 @@ def difference(previous: Assessment | None, current: Assessment) -> DutiesAndTax
     return current.totals - (previous.totals if previous is not None else NOTHING)
 
 
-def posting_kind(current: Assessment, *, previous: Assessment | None, business_date: dt.date) -> EntryKind:
+def posting_kind(current: Assessment, *, previous: Posted | None, business_date: dt.date) -> EntryKind:
     """Why `current` posts: an assessment, a correction, an adjustment or a cancellation.
 
     A replace received before the payment due date of the version it replaces is a correction; on or after
@@ -60,7 +79,7 @@ def posting_kind(current: Assessment, *, previous: Assessment | None, business_d
 
 
 def journal_entries_for(
-    current: Assessment, *, previous: Assessment | None, business_date: dt.date
+    current: Assessment, *, previous: Posted | None, business_date: dt.date
 ) -> tuple[JournalEntry, ...]:
     """The journal entry `current` posts (none when nothing changed in any kind of duty or tax).
 

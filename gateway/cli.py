@@ -17,14 +17,17 @@ import click
 from domain.errors import DomainError
 from domain.identifiers import ProgramAccount
 from gateway.bootstrap import System, bootstrap
+from gateway.commands.check import check
 from gateway.commands.reference import rates, tariff
 from gateway.daemon import Daemon
 from gateway.demo import load_demo_data
 from gateway.errors import GatewayError, UsageError
 from gateway.keys import read_public_key
 from gateway.logging import configure_logging, get_logger
+from gateway.pipeline import file_processor
 from gateway.settings import load_settings
 from gateway.sftp.server import SftpService
+from gateway.workers import WorkerPool
 from ledger.database import upgrade
 from ledger.errors import LedgerError
 from ledger.journal import Balance
@@ -229,7 +232,8 @@ def serve(ctx: click.Context) -> None:
 
 
 def _serve(system: System) -> None:
-    Daemon(services=[SftpService(system)]).run(
+    workers = WorkerPool(system, file_processor(system.clock, system.settings.zone))
+    Daemon(services=[SftpService(system), workers]).run(
         database=_safe_url(system), today=system.clock.today().isoformat()
     )
 
@@ -258,6 +262,7 @@ def demo(ctx: click.Context) -> None:
 
 cli.add_command(tariff)
 cli.add_command(rates)
+cli.add_command(check)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ server and the pipeline read them. Identifiers are validated by the domain befor
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
@@ -157,3 +158,21 @@ class Parties:
             )
             for row in self._connection.execute(query)
         ]
+
+    def filers_of(self, importer_bn15s: Collection[str]) -> dict[str, frozenset[str]]:
+        """For each registered importer among `importer_bn15s`, the sender ids that may file for it."""
+        if not importer_bn15s:
+            return {}
+        query = (
+            select(importer.c.bn15, broker.c.sender_id, delegation.c.may_file)
+            .select_from(importer)
+            .join(delegation, delegation.c.importer_id == importer.c.id, isouter=True)
+            .join(broker, broker.c.id == delegation.c.broker_id, isouter=True)
+            .where(importer.c.bn15.in_(sorted(importer_bn15s)))
+        )
+        filers: dict[str, set[str]] = {}
+        for row in self._connection.execute(query):
+            senders = filers.setdefault(row.bn15, set())
+            if row.sender_id is not None and row.may_file:
+                senders.add(row.sender_id)
+        return {bn15: frozenset(senders) for bn15, senders in filers.items()}

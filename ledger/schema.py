@@ -200,16 +200,22 @@ cad_version = Table(
     Column("id", Id, primary_key=True),
     Column("transaction_number", String(14), nullable=False),
     Column("version", Integer, nullable=False),
-    Column("function", String(10), nullable=False),
+    Column("function", String(10), nullable=False),  # original, replace, cancel
     Column("importer_bn15", String(15), nullable=False, index=True),
     Column("broker_id", ForeignKey("broker.id"), nullable=False),
     Column("inbound_file_id", ForeignKey("inbound_file.id"), nullable=False),
     Column("message_reference", String(14), nullable=False),
-    Column("status", String(20), nullable=False),  # accepted, under_review, cancelled
+    Column("status", String(20), nullable=False),  # accepted, under review, cancelled
     Column("release_date", Date, nullable=False),
-    Column("due_date", Date, nullable=True),
-    Column("content_sha256", String(64), nullable=False),
-    Column("total_cents", BigInteger, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("content_sha256", String(64), nullable=False),  # validators.context.cad_digest
+    # What this version's assessment comes to per kind (its totals, not the difference it posted).
+    Column("duty_cents", BigInteger, nullable=False),
+    Column("gst_cents", BigInteger, nullable=False),
+    Column("excise_cents", BigInteger, nullable=False),
+    Column("sima_cents", BigInteger, nullable=False),
+    # The lines a replace must restate: JSON [[line number, invoice number, invoice line], ...].
+    Column("lines", Text, nullable=False),
     Column("received_at", Timestamp, nullable=False),
     UniqueConstraint("transaction_number", "version"),
 )

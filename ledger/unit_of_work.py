@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy import exc as sa_exc
 
 from domain.clock import Clock
+from ledger.cads import CadVersions
 from ledger.errors import StoreUnavailable
 from ledger.files import Files
 from ledger.journal import Journal
@@ -46,6 +47,7 @@ class SqlAlchemyUnitOfWork:
         self.files = Files(connection, self._clock)
         self.queue = Queue(connection, self._clock)
         self.reference = ReferenceData(connection, self._clock)
+        self.cads = CadVersions(connection, self._clock)
         return self
 
     @property

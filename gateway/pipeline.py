@@ -1,0 +1,182 @@
+"""One inbound file's way through the gateway (gateway layer): read, decide, apply — in one unit of work.
+
+`process_file` is called by a worker inside the unit of work that claimed the file, and reads top to bottom:
+gather the inputs (the stored bytes, the broker, the rules' context, today's date), call the pure core
+(read the interchange, decide each CAD), then apply the outputs — post, record each accepted version, queue
+CONTRL and CUSRES in the outbox, mark the file answered. The worker commits all of it at once, so a crash
+at any point leaves the file either untouched and waiting, or answered and posted: never half of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from domain.clock import Clock
+from domain.journal import EntryKind
+from gateway.context import gather_context, previous_version, with_accepted
+from gateway.decisions import Accepted, Decision, decide
+from ledger.cads import CadVersionRecord
+from ledger.queue import ClaimedFile
+from ledger.unit_of_work import SqlAlchemyUnitOfWork
+from mappers.interchange import InterchangeReading, read_interchange
+from outbound.contrl import ContrlEnvelope, answers_contrl, render_contrl
+from outbound.cusres import CusresEnvelope, render_cusres
+from validators.context import TransactionStatus
+
+FileProcessor = Callable[[SqlAlchemyUnitOfWork, ClaimedFile], str]
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"  # every CAD accepted
+    PARTIAL = "partial"  # some CADs accepted, some rejected
+    REJECTED = "rejected"  # the interchange, or every CAD in it, rejected
+    DUPLICATE = "duplicate"  # an interchange seen before (CONTRL 8/26), nothing processed again
+    IGNORED = "ignored"  # a CONTRL sent to us: never answered
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Moment:
+    """When the file is processed: the instant (for DTM+148 and UNB) and the business date."""
+
+    now: dt.datetime
+    today: dt.date
+
+    @classmethod
+    def of(cls, clock: Clock, zone: ZoneInfo) -> Moment:
+        return cls(now=clock.now().astimezone(zone), today=clock.today())
+
+
+def process_file(uow: SqlAlchemyUnitOfWork, file: ClaimedFile, moment: Moment) -> Outcome:
+    """Process one claimed file; the caller commits."""
+    reading = read_interchange(file.raw, sender_id=file.sender_id)
+    interchange = reading.interchange
+    if answers_contrl(interchange):
+        return _finish(uow, file, reading, Outcome.IGNORED)
+    if reading.readable and not uow.queue.remember_interchange(
+        sender_id=file.sender_id, control_reference=interchange.control_reference, file_id=file.id
+    ):
+        _send(uow, file, "contrl", render_contrl(interchange, contrl_envelope(file, moment), duplicate=True))
+        return _finish(uow, file, reading, Outcome.DUPLICATE)
+    decisions = decide_and_post(uow, file, reading, moment)
+    _send(uow, file, "contrl", render_contrl(interchange, contrl_envelope(file, moment)))
+    if decisions:
+        envelope = cusres_envelope(file, reading, moment)
+        _send(uow, file, "cusres", render_cusres([d.response for d in decisions], envelope))
+    return _finish(uow, file, reading, outcome_of(reading, decisions))
+
+
+def decide_and_post(
+    uow: SqlAlchemyUnitOfWork, file: ClaimedFile, reading: InterchangeReading, moment: Moment
+) -> list[Decision]:
+    """Decide every CAD in file order, posting each accepted one (unless the interchange is a test)."""
+    cads = [m.mapping.cad for m in reading.messages if m.mapping is not None and m.mapping.cad is not None]
+    context, records = gather_context(uow, file, cads, moment.today)
+    decisions: list[Decision] = []
+    for message in reading.messages:
+        cad = message.mapping.cad if message.mapping is not None else None
+        decision = decide(message, context, previous_version(records, cad) if cad else None)
+        if decision is None:
+            continue
+        decisions.append(decision)
+        if isinstance(decision, Accepted) and not decision.repeat and not reading.interchange.test_indicator:
+            record = post(uow, file, decision)
+            context = with_accepted(context, records, record)
+    return decisions
+
+
+def post(uow: SqlAlchemyUnitOfWork, file: ClaimedFile, decision: Accepted) -> CadVersionRecord:
+    """Post an accepted version's entry and record the version."""
+    for entry in decision.entries:
+        uow.journal.post(entry)
+    record = version_record(decision, file)
+    uow.cads.record(record, broker_id=file.broker_id, inbound_file_id=file.id)
+    return record
+
+
+def version_record(decision: Accepted, file: ClaimedFile) -> CadVersionRecord:
+    cad, totals = decision.cad, decision.assessment.totals
+    status = TransactionStatus.ACCEPTED
+    if cad.is_cancellation:
+        status = TransactionStatus.CANCELLED
+    elif decision.kind is EntryKind.ADJUSTMENT:
+        status = TransactionStatus.UNDER_REVIEW
+    return CadVersionRecord(
+        transaction_number=cad.transaction_number,
+        version=cad.version,
+        function=str(cad.function),
+        importer_bn15=cad.importer,
+        broker_sender=file.sender_id,
+        status=str(status),
+        release_date=cad.release_date,
+        due_date=decision.assessment.due_date,
+        content_sha256=decision.digest,
+        duty_cents=totals.duty_cents,
+        gst_cents=totals.gst_cents,
+        excise_cents=totals.excise_cents,
+        sima_cents=totals.sima_cents,
+        lines=tuple((line.line_number, line.invoice_number, line.invoice_line) for line in cad.lines),
+        message_reference=cad.message_reference,
+    )
+
+
+def outcome_of(reading: InterchangeReading, decisions: Sequence[Decision]) -> Outcome:
+    accepted = sum(isinstance(d, Accepted) for d in decisions)
+    if not reading.interchange.accepted or accepted == 0:
+        return Outcome.REJECTED
+    return Outcome.ACCEPTED if accepted == len(reading.messages) else Outcome.PARTIAL
+
+
+def contrl_envelope(file: ClaimedFile, moment: Moment) -> ContrlEnvelope:
+    return ContrlEnvelope(
+        recipient=file.sender_id,
+        control_reference=our_reference("C", file),
+        prepared=moment.now,
+        fallback_reference=f"F{file.id}",
+    )
+
+
+def cusres_envelope(file: ClaimedFile, reading: InterchangeReading, moment: Moment) -> CusresEnvelope:
+    return CusresEnvelope(
+        recipient=file.sender_id,
+        control_reference=our_reference("R", file),
+        prepared=moment.now,
+        their_control_reference=reading.interchange.control_reference,
+    )
+
+
+def our_reference(kind: str, file: ClaimedFile) -> str:
+    """Our interchange control reference (UNB 0020, an..14): deterministic per file and kind, so a replay
+    writes the same names (MIG.md §5)."""
+    return f"{kind}{file.id:013d}"
+
+
+def _send(uow: SqlAlchemyUnitOfWork, file: ClaimedFile, kind: str, content: bytes) -> None:
+    reference = our_reference("C" if kind == "contrl" else "R", file)
+    name = f"{kind}-{reference}.edi"
+    uow.files.send(broker_id=file.broker_id, name=name, kind=kind, content=content, inbound_file_id=file.id)
+
+
+def _finish(
+    uow: SqlAlchemyUnitOfWork, file: ClaimedFile, reading: InterchangeReading, outcome: Outcome
+) -> Outcome:
+    interchange = reading.interchange
+    uow.queue.finish(
+        file.id,
+        outcome=outcome.value,
+        sender_id=interchange.sender_id or None,
+        control_reference=interchange.control_reference[:14] or None,
+    )
+    return outcome
+
+
+def file_processor(clock: Clock, zone: ZoneInfo) -> FileProcessor:
+    """The workers' processor: `process_file` at the moment each file is claimed."""
+
+    def process(uow: SqlAlchemyUnitOfWork, file: ClaimedFile) -> str:
+        return process_file(uow, file, Moment.of(clock, zone)).value
+
+    return process

@@ -1,0 +1,181 @@
+"""The pipeline on both stores: one file in, CONTRL and CUSRES out, the ledger posted exactly once."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import select
+
+from domain.clock import FixedClock
+from gateway.bootstrap import System
+from gateway.pipeline import file_processor
+from gateway.workers import process_next
+from ledger.schema import cad_version, inbound_file, outbound_file
+from tests.gateway.cad_files import (
+    IMPORTER,
+    SENDER,
+    cad_interchange,
+    cad_message,
+    register,
+)
+
+JUNE_20 = dt.datetime(2025, 6, 20, 16, 0, tzinfo=dt.UTC)  # the day after release, before the due date
+
+
+def at(system: System, instant: dt.datetime = JUNE_20) -> System:
+    return dataclasses.replace(system, clock=FixedClock(instant))
+
+
+def upload_and_process(system: System, data: bytes) -> tuple[str, dict[str, str]]:
+    """Store `data` as the broker's upload, run one worker step, and return the outcome and new responses."""
+    with system.unit_of_work() as uow:
+        file_id = uow.files.receive(sender_id=SENDER, filename="cad.edi", raw=data)
+        uow.commit()
+    assert process_next(system, file_processor(system.clock, system.settings.zone))
+    with system.unit_of_work() as uow:
+        outcome = uow.connection.execute(
+            select(inbound_file.c.outcome).where(inbound_file.c.id == file_id)
+        ).scalar_one()
+        rows = uow.connection.execute(
+            select(outbound_file.c.kind, outbound_file.c.content).where(
+                outbound_file.c.inbound_file_id == file_id
+            )
+        )
+        return outcome, {row.kind: bytes(row.content).decode("latin_1") for row in rows}
+
+
+def balance(system: System) -> int:
+    with system.unit_of_work() as uow:
+        return uow.journal.balance(IMPORTER).balance_cents
+
+
+def test_an_accepted_cad_is_acknowledged_assessed_and_posted(system: System) -> None:
+    system = at(system)
+    register(system)
+    outcome, responses = upload_and_process(system, cad_interchange("000001", cad_message()))
+    assert outcome == "accepted"
+    assert "UCI+000001+DEMOBROKER:ZZZ+CARM:ZZZ+7'" in responses["contrl"]
+    cusres = responses["cusres"]
+    assert "BGM+962+10207003502332:00001+9+AP'" in cusres
+    assert "MOA+161:245.02:CAD'" in cusres and "MOA+161:80.31:CAD'" in cusres
+    assert "MOA+128:325.33:CAD'" in cusres
+    assert "DTM+265:20250731:102'" in cusres
+    assert balance(system) == 32533
+    with system.unit_of_work() as uow:
+        assert uow.journal.verify() is None
+
+
+def test_the_same_interchange_twice_is_a_duplicate_answered_by_contrl_alone(system: System) -> None:
+    system = at(system)
+    register(system)
+    upload_and_process(system, cad_interchange("000001", cad_message()))
+    outcome, responses = upload_and_process(system, cad_interchange("000001", cad_message()))
+    assert outcome == "duplicate"
+    assert set(responses) == {"contrl"}
+    assert "UCI+000001+DEMOBROKER:ZZZ+CARM:ZZZ+8+26'" in responses["contrl"]
+    assert balance(system) == 32533
+
+
+def test_the_same_cad_version_resent_unchanged_is_answered_but_not_posted_again(system: System) -> None:
+    system = at(system)
+    register(system)
+    upload_and_process(system, cad_interchange("000001", cad_message()))
+    outcome, responses = upload_and_process(system, cad_interchange("000002", cad_message()))
+    assert outcome == "accepted"
+    assert "+AP'" in responses["cusres"]
+    assert balance(system) == 32533
+    with system.unit_of_work() as uow:
+        assert uow.journal.count() == 1
+
+
+def test_the_same_cad_version_with_other_content_is_rejected(system: System) -> None:
+    system = at(system)
+    register(system)
+    upload_and_process(system, cad_interchange("000001", cad_message()))
+    outcome, responses = upload_and_process(system, cad_interchange("000002", cad_message(value="2000.00")))
+    assert outcome == "rejected"
+    assert "+RE'" in responses["cusres"]
+    assert "ERC+" in responses["cusres"]
+    assert balance(system) == 32533
+
+
+def test_a_correction_before_the_due_date_posts_only_the_difference(system: System) -> None:
+    system = at(system)
+    register(system)
+    upload_and_process(system, cad_interchange("000001", cad_message()))
+    correction = cad_message(version=2, function="5", value="2000.00")
+    outcome, responses = upload_and_process(system, cad_interchange("000002", correction))
+    assert outcome == "accepted", responses["cusres"]
+    assert "BGM+962+10207003502332:00002+9+AP'" in responses["cusres"]
+    # 2,000.00 USD: VFD 2,722.40, duty 490.03, GST 160.62, total 650.65; posted now: 650.65 - 325.33.
+    assert "MOA+128:325.32:CAD'" in responses["cusres"]
+    assert balance(system) == 65065
+    with system.unit_of_work() as uow:
+        versions = uow.connection.execute(select(cad_version.c.version, cad_version.c.status)).all()
+    assert sorted(versions) == [(1, "accepted"), (2, "accepted")]
+
+
+def test_a_cad_and_its_correction_in_one_file_are_both_posted(system: System) -> None:
+    system = at(system)
+    register(system)
+    data = cad_interchange(
+        "000001", cad_message("1"), cad_message("2", version=2, function="5", value="2000.00")
+    )
+    outcome, responses = upload_and_process(system, data)
+    assert outcome == "accepted", responses["cusres"]
+    assert balance(system) == 65065
+
+
+def test_a_test_interchange_is_answered_and_never_posted(system: System) -> None:
+    system = at(system)
+    register(system)
+    outcome, responses = upload_and_process(system, cad_interchange("000001", cad_message(), test=True))
+    assert outcome == "accepted"
+    assert "+AP'" in responses["cusres"]
+    assert balance(system) == 0
+    with system.unit_of_work() as uow:
+        assert uow.cads.histories(["10207003502332"]) == {}
+
+
+def test_a_cad_for_an_importer_that_did_not_delegate_to_the_broker_is_rejected(system: System) -> None:
+    system = at(system)
+    register(system, delegate=False)
+    outcome, responses = upload_and_process(system, cad_interchange("000001", cad_message()))
+    assert outcome == "rejected"
+    assert "Broker or Agent not authorized" in responses["cusres"]
+    assert balance(system) == 0
+
+
+def test_a_message_with_a_syntax_error_is_rejected_alone(system: System) -> None:
+    system = at(system)
+    register(system)
+    broken = cad_message("2", transaction="10207003000585")
+    broken[-1] = "UNT+99+2"  # wrong segment count
+    outcome, responses = upload_and_process(system, cad_interchange("000001", cad_message("1"), broken))
+    assert outcome == "partial"
+    assert "UCI+000001+DEMOBROKER:ZZZ+CARM:ZZZ+7'" in responses["contrl"]
+    assert "UCM+2+CUSDEC:D:16A:UN+4" in responses["contrl"]
+    assert responses["cusres"].count("UNH+") == 1
+    assert balance(system) == 32533
+
+
+def test_bytes_that_are_no_interchange_at_all_get_a_rejecting_contrl(system: System) -> None:
+    system = at(system)
+    register(system)
+    outcome, responses = upload_and_process(system, b"MSH|^~\\&|LAB|this is HL7, not EDIFACT\r")
+    assert outcome == "rejected"
+    assert "+4+" in responses["contrl"]
+    assert set(responses) == {"contrl"}
+
+
+def test_a_contrl_sent_to_the_gateway_is_never_answered(system: System) -> None:
+    system = at(system)
+    register(system)
+    contrl = (
+        b"UNB+UNOC:3+DEMOBROKER:ZZZ+CARM:ZZZ+250620:1200+000009'"
+        b"UNH+1+CONTRL:D:3:UN'UCI+R0000000000001+CARM:ZZZ+DEMOBROKER:ZZZ+7'UNT+3+1'UNZ+1+000009'"
+    )
+    outcome, responses = upload_and_process(system, contrl)
+    assert outcome == "ignored"
+    assert responses == {}

@@ -1,0 +1,66 @@
+"""The business rules of a CAD in one explicit table, and `validate_cad` that runs them (validators layer).
+
+Each rule is a small function `(cad, context) -> Iterable[Finding]` in the module of its subject (parties,
+transaction history, adjustments, tariff, values, declared amounts), with its codes in
+`validators.catalogue`. `RULES` lists them in the order a broker reads the problems (STYLE.md: look-up
+tables are explicit, no plug-in discovery). `validate_cad` runs every rule on a CAD the mapper accepted and
+returns every finding at once - never only the first - ordered header, lines by number, then summary. It
+takes values and returns values: the shell gathered the `ValidationContext` beforehand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TypeAlias
+
+from domain.cad import Cad
+from domain.findings import Finding, Level
+from validators import adjustments, declared, history, parties, tariff, values
+from validators.context import ValidationContext
+
+Rule: TypeAlias = Callable[[Cad, ValidationContext], Iterable[Finding]]
+
+RULES: tuple[Rule, ...] = (
+    parties.importer_is_registered,
+    parties.declarant_is_the_sender,
+    parties.broker_may_file_for_importer,
+    history.transaction_number_is_free,
+    history.original_is_version_one,
+    history.amendment_names_an_accepted_cad,
+    history.cancelled_cad_stays_cancelled,
+    history.amendment_is_the_next_version,
+    history.replace_restates_every_line,
+    adjustments.adjustment_gives_reasons,
+    adjustments.reasons_only_on_adjustments,
+    adjustments.reason_codes_are_well_formed,
+    values.release_date_is_not_in_the_future,
+    values.shipment_precedes_release,
+    tariff.classification_is_in_force,
+    tariff.treatment_exists,
+    tariff.treatment_is_open_to_origin,
+    tariff.treatment_is_available_for_item,
+    tariff.quantity_is_given_in_tariff_unit,
+    tariff.unit_matches_tariff,
+    values.exchange_rate_is_known,
+    values.sima_code_and_amount_go_together,
+    declared.declared_amounts_match_assessment,
+)
+
+_LEVEL_ORDER = {Level.HEADER: 0, Level.DETAIL: 1, Level.SUMMARY: 2}
+
+
+def validate_cad(cad: Cad, context: ValidationContext) -> tuple[Finding, ...]:
+    """Every business finding about `cad`: empty when it may be assessed and posted.
+
+    An exact repeat of an accepted version (`history.is_exact_repeat`) has none: it was valid when accepted,
+    and the pipeline answers it as before rather than validating it again.
+    """
+    if history.is_exact_repeat(cad, context):
+        return ()
+    found = [item for rule in RULES for item in rule(cad, context)]
+    return tuple(sorted(found, key=_reading_order))
+
+
+def _reading_order(item: Finding) -> tuple[int, int]:
+    """Header, then the detail line by line (the detail as a whole first), then summary; stable within."""
+    return _LEVEL_ORDER[item.pointer.level], item.pointer.line_number or 0
