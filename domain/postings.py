@@ -91,18 +91,39 @@ def journal_entries_for(
     Raises:
         ValueError: a replace or cancel is given without the version it follows.
     """
-    kind = posting_kind(current, previous=previous, business_date=business_date)
-    lines = journal_lines(current.importer, difference(previous, current))
+    return entry_for(
+        importer=current.importer,
+        transaction_number=current.transaction_number,
+        version=current.version,
+        kind=posting_kind(current, previous=previous, business_date=business_date),
+        amounts=difference(previous, current),
+        business_date=business_date,
+        due_date=current.due_date,
+    )
+
+
+def entry_for(
+    *,
+    importer: str,
+    transaction_number: str,
+    version: int,
+    kind: EntryKind,
+    amounts: DutiesAndTaxes,
+    business_date: dt.date,
+    due_date: dt.date,
+) -> tuple[JournalEntry, ...]:
+    """The entry posting `amounts` for one CAD version (none when every amount is zero)."""
+    lines = journal_lines(importer, amounts)
     if not lines:
         return ()
     entry = JournalEntry(
-        account=current.importer,
-        idempotency_key=idempotency_key(current.transaction_number, current.version),
+        account=importer,
+        idempotency_key=idempotency_key(transaction_number, version),
         kind=kind,
         business_date=business_date,
-        due_date=current.due_date,
-        reference=current.transaction_number,
-        description=f"CAD {current.transaction_number} version {current.version:05d}: {kind}",
+        due_date=due_date,
+        reference=transaction_number,
+        description=f"CAD {transaction_number} version {version:05d}: {kind}",
         lines=lines,
     )
     return (entry,)

@@ -17,6 +17,7 @@ import click
 from domain.errors import DomainError
 from domain.identifiers import ProgramAccount
 from gateway.bootstrap import System, bootstrap
+from gateway.commands.adjustment import adjustment
 from gateway.commands.check import check
 from gateway.commands.reference import rates, tariff
 from gateway.daemon import Daemon
@@ -263,6 +264,7 @@ def demo(ctx: click.Context) -> None:
 cli.add_command(tariff)
 cli.add_command(rates)
 cli.add_command(check)
+cli.add_command(adjustment)
 
 
 def main() -> None:

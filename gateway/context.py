@@ -30,6 +30,11 @@ from validators.context import (
 
 Histories = dict[str, list[CadVersionRecord]]
 
+# Status of a version the store records beyond the rules' TransactionStatus: an adjustment an officer
+# refused (`carm-gateway adjustment reject`). It keeps its version number but stands for nothing.
+REJECTED_ADJUSTMENT = "rejected"
+POSTED = frozenset({TransactionStatus.ACCEPTED.value, TransactionStatus.CANCELLED.value})
+
 
 def gather_context(
     uow: SqlAlchemyUnitOfWork, file: ClaimedFile, cads: Iterable[Cad], today: dt.date
@@ -57,16 +62,26 @@ def histories_of(records: Histories) -> dict[str, TransactionHistory]:
 
 
 def history_of(versions: list[CadVersionRecord]) -> TransactionHistory:
-    latest = max(versions, key=lambda record: record.version)
+    """The rules' view of a transaction: numbering counts every version, the rest follows the versions that
+    still stand (a refused adjustment stands for nothing, and its content is never an exact repeat)."""
+    standing = [v for v in versions if v.status != REJECTED_ADJUSTMENT] or versions
+    latest = max(standing, key=lambda record: record.version)
+    posted = [v for v in standing if v.status in POSTED] or [latest]
     return TransactionHistory(
         transaction_number=latest.transaction_number,
         importer=latest.importer_bn15,
         broker_sender=latest.broker_sender,
         status=TransactionStatus(latest.status),
-        versions=tuple(AcceptedVersion(version=v.version, digest=v.content_sha256) for v in versions),
-        due_date=latest.due_date,
+        versions=tuple(
+            AcceptedVersion(
+                version=v.version, digest="" if v.status == REJECTED_ADJUSTMENT else v.content_sha256
+            )
+            for v in versions
+        ),
+        due_date=max(posted, key=lambda record: record.version).due_date,
         lines=tuple(
-            PreviousLine(line_number=n, invoice_number=i, invoice_line=k) for n, i, k in latest.lines
+            PreviousLine(line_number=number, invoice_number=invoice, invoice_line=line)
+            for number, invoice, line in latest.lines
         ),
     )
 
@@ -81,16 +96,19 @@ def with_accepted(
     return dataclasses.replace(context, history=history)
 
 
-def previous_version(records: Histories, cad: Cad) -> PreviousVersion | None:
-    """What the version before `cad` stands for (None for an original or when there is none)."""
-    before = [r for r in records.get(cad.transaction_number, []) if r.version < cad.version]
+def previous_version(records: Histories, transaction_number: str, version: int) -> PreviousVersion | None:
+    """What the last posted version before `version` stands for (None when there is none: an original)."""
+    before = [r for r in records.get(transaction_number, []) if r.version < version and r.status in POSTED]
     if not before:
         return None
     latest = max(before, key=lambda record: record.version)
-    totals = DutiesAndTaxes(
-        duty_cents=latest.duty_cents,
-        gst_cents=latest.gst_cents,
-        excise_cents=latest.excise_cents,
-        sima_cents=latest.sima_cents,
+    return PreviousVersion(totals=totals_of(latest), due_date=latest.due_date)
+
+
+def totals_of(record: CadVersionRecord) -> DutiesAndTaxes:
+    return DutiesAndTaxes(
+        duty_cents=record.duty_cents,
+        gst_cents=record.gst_cents,
+        excise_cents=record.excise_cents,
+        sima_cents=record.sima_cents,
     )
-    return PreviousVersion(totals=totals, due_date=latest.due_date)

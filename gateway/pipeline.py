@@ -30,12 +30,25 @@ from validators.context import TransactionStatus
 FileProcessor = Callable[[SqlAlchemyUnitOfWork, ClaimedFile], str]
 
 
+REFERENCE_PREFIX = {"contrl": "C", "cusres": "R"}  # our UNB control references: C/R + the file id
+
+
 class Outcome(StrEnum):
     ACCEPTED = "accepted"  # every CAD accepted
     PARTIAL = "partial"  # some CADs accepted, some rejected
     REJECTED = "rejected"  # the interchange, or every CAD in it, rejected
     DUPLICATE = "duplicate"  # an interchange seen before (CONTRL 8/26), nothing processed again
     IGNORED = "ignored"  # a CONTRL sent to us: never answered
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProcessedFile:
+    """What processing a file came to: its outcome, what was read and decided, and the responses queued."""
+
+    outcome: Outcome
+    reading: InterchangeReading
+    decisions: tuple[Decision, ...] = ()
+    responses: tuple[tuple[str, bytes], ...] = ()  # (kind, content) in the order queued
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,23 +63,33 @@ class Moment:
         return cls(now=clock.now().astimezone(zone), today=clock.today())
 
 
-def process_file(uow: SqlAlchemyUnitOfWork, file: ClaimedFile, moment: Moment) -> Outcome:
-    """Process one claimed file; the caller commits."""
+def process_file(uow: SqlAlchemyUnitOfWork, file: ClaimedFile, moment: Moment) -> ProcessedFile:
+    """Process one claimed file; the caller commits (or, for `check`, rolls back)."""
     reading = read_interchange(file.raw, sender_id=file.sender_id)
     interchange = reading.interchange
     if answers_contrl(interchange):
-        return _finish(uow, file, reading, Outcome.IGNORED)
+        return _finish(uow, file, ProcessedFile(outcome=Outcome.IGNORED, reading=reading))
     if reading.readable and not uow.queue.remember_interchange(
         sender_id=file.sender_id, control_reference=interchange.control_reference, file_id=file.id
     ):
-        _send(uow, file, "contrl", render_contrl(interchange, contrl_envelope(file, moment), duplicate=True))
-        return _finish(uow, file, reading, Outcome.DUPLICATE)
-    decisions = decide_and_post(uow, file, reading, moment)
-    _send(uow, file, "contrl", render_contrl(interchange, contrl_envelope(file, moment)))
+        contrl = render_contrl(interchange, contrl_envelope(file, moment), duplicate=True)
+        return _finish(
+            uow,
+            file,
+            ProcessedFile(outcome=Outcome.DUPLICATE, reading=reading, responses=(("contrl", contrl),)),
+        )
+    decisions = tuple(decide_and_post(uow, file, reading, moment))
+    responses = [("contrl", render_contrl(interchange, contrl_envelope(file, moment)))]
     if decisions:
         envelope = cusres_envelope(file, reading, moment)
-        _send(uow, file, "cusres", render_cusres([d.response for d in decisions], envelope))
-    return _finish(uow, file, reading, outcome_of(reading, decisions))
+        responses.append(("cusres", render_cusres([d.response for d in decisions], envelope)))
+    result = ProcessedFile(
+        outcome=outcome_of(reading, decisions),
+        reading=reading,
+        decisions=decisions,
+        responses=tuple(responses),
+    )
+    return _finish(uow, file, result)
 
 
 def decide_and_post(
@@ -78,7 +101,8 @@ def decide_and_post(
     decisions: list[Decision] = []
     for message in reading.messages:
         cad = message.mapping.cad if message.mapping is not None else None
-        decision = decide(message, context, previous_version(records, cad) if cad else None)
+        previous = previous_version(records, cad.transaction_number, cad.version) if cad else None
+        decision = decide(message, context, previous)
         if decision is None:
             continue
         decisions.append(decision)
@@ -89,10 +113,12 @@ def decide_and_post(
 
 
 def post(uow: SqlAlchemyUnitOfWork, file: ClaimedFile, decision: Accepted) -> CadVersionRecord:
-    """Post an accepted version's entry and record the version."""
-    for entry in decision.entries:
-        uow.journal.post(entry)
+    """Record an accepted version and post its entry; an adjustment waits for review, unposted (DOMAIN.md:
+    "Correction vs adjustment"; `carm-gateway adjustment approve` posts it)."""
     record = version_record(decision, file)
+    if record.status != TransactionStatus.UNDER_REVIEW.value:
+        for entry in decision.entries:
+            uow.journal.post(entry)
     uow.cads.record(record, broker_id=file.broker_id, inbound_file_id=file.id)
     return record
 
@@ -133,7 +159,7 @@ def outcome_of(reading: InterchangeReading, decisions: Sequence[Decision]) -> Ou
 def contrl_envelope(file: ClaimedFile, moment: Moment) -> ContrlEnvelope:
     return ContrlEnvelope(
         recipient=file.sender_id,
-        control_reference=our_reference("C", file),
+        control_reference=our_reference(REFERENCE_PREFIX["contrl"], file),
         prepared=moment.now,
         fallback_reference=f"F{file.id}",
     )
@@ -142,7 +168,7 @@ def contrl_envelope(file: ClaimedFile, moment: Moment) -> ContrlEnvelope:
 def cusres_envelope(file: ClaimedFile, reading: InterchangeReading, moment: Moment) -> CusresEnvelope:
     return CusresEnvelope(
         recipient=file.sender_id,
-        control_reference=our_reference("R", file),
+        control_reference=our_reference(REFERENCE_PREFIX["cusres"], file),
         prepared=moment.now,
         their_control_reference=reading.interchange.control_reference,
     )
@@ -154,29 +180,27 @@ def our_reference(kind: str, file: ClaimedFile) -> str:
     return f"{kind}{file.id:013d}"
 
 
-def _send(uow: SqlAlchemyUnitOfWork, file: ClaimedFile, kind: str, content: bytes) -> None:
-    reference = our_reference("C" if kind == "contrl" else "R", file)
-    name = f"{kind}-{reference}.edi"
-    uow.files.send(broker_id=file.broker_id, name=name, kind=kind, content=content, inbound_file_id=file.id)
-
-
-def _finish(
-    uow: SqlAlchemyUnitOfWork, file: ClaimedFile, reading: InterchangeReading, outcome: Outcome
-) -> Outcome:
-    interchange = reading.interchange
+def _finish(uow: SqlAlchemyUnitOfWork, file: ClaimedFile, result: ProcessedFile) -> ProcessedFile:
+    """Queue the responses in the broker's outbox and mark the file answered, in the caller's transaction."""
+    for kind, content in result.responses:
+        name = f"{kind}-{our_reference(REFERENCE_PREFIX[kind], file)}.edi"
+        uow.files.send(
+            broker_id=file.broker_id, name=name, kind=kind, content=content, inbound_file_id=file.id
+        )
+    interchange = result.reading.interchange
     uow.queue.finish(
         file.id,
-        outcome=outcome.value,
+        outcome=result.outcome.value,
         sender_id=interchange.sender_id or None,
         control_reference=interchange.control_reference[:14] or None,
     )
-    return outcome
+    return result
 
 
 def file_processor(clock: Clock, zone: ZoneInfo) -> FileProcessor:
     """The workers' processor: `process_file` at the moment each file is claimed."""
 
     def process(uow: SqlAlchemyUnitOfWork, file: ClaimedFile) -> str:
-        return process_file(uow, file, Moment.of(clock, zone)).value
+        return process_file(uow, file, Moment.of(clock, zone)).outcome.value
 
     return process

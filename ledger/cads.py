@@ -12,7 +12,7 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from domain.clock import Clock
 from ledger.schema import broker, cad_version
@@ -65,6 +65,14 @@ class CadVersions:
             "received_at": self._clock.now(),
         }
         self._connection.execute(insert(cad_version).values(values))
+
+    def set_status(self, transaction_number: str, version: int, status: str) -> None:
+        """An officer's decision on an adjustment under review (the version row is not the journal)."""
+        self._connection.execute(
+            update(cad_version)
+            .where(cad_version.c.transaction_number == transaction_number, cad_version.c.version == version)
+            .values(status=status)
+        )
 
     def histories(self, transaction_numbers: Collection[str]) -> dict[str, list[CadVersionRecord]]:
         """Every accepted version of each transaction number, oldest first (one query)."""

@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from click.testing import CliRunner, Result
 from sqlalchemy import select
 
 from domain.clock import FixedClock
 from gateway.bootstrap import System
+from gateway.cli import cli
 from gateway.pipeline import file_processor
 from gateway.workers import process_next
 from ledger.schema import cad_version, inbound_file, outbound_file
+from tests.conftest import Store
 from tests.gateway.cad_files import (
     IMPORTER,
     SENDER,
@@ -179,3 +182,49 @@ def test_a_contrl_sent_to_the_gateway_is_never_answered(system: System) -> None:
     outcome, responses = upload_and_process(system, contrl)
     assert outcome == "ignored"
     assert responses == {}
+
+
+AUGUST_5 = dt.datetime(2025, 8, 5, 16, 0, tzinfo=dt.UTC)  # after the 2025-07-31 due date of the original
+
+
+def adjust(system: System) -> dict[str, str]:
+    upload_and_process(at(system), cad_interchange("000001", cad_message()))
+    adjustment = cad_message(version=2, function="5", value="800.00", reasons=("R2-74-1-TT",))
+    outcome, responses = upload_and_process(at(system, AUGUST_5), cad_interchange("000002", adjustment))
+    assert outcome == "accepted", responses["cusres"]
+    return responses
+
+
+def run_cli(system: System, store: Store, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--database-url", store.url, "--today", "2025-08-06", *args])
+
+
+def test_an_adjustment_after_the_due_date_is_under_review_and_posted_only_when_approved(
+    system: System, store: Store
+) -> None:
+    register(system)
+    responses = adjust(system)
+    assert "BGM+962+10207003502332:00002+9+CA'" in responses["cusres"]
+    assert balance(system) == 32533  # nothing posted yet
+    result = run_cli(system, store, "adjustment", "approve", "10207003502332", "2")
+    assert result.exit_code == 0, result.output
+    # 800.00 USD: VFD 1,088.96, duty 196.01, GST 64.25, total 260.26: a refund of 65.07.
+    assert "-65.07 CAD posted" in result.output
+    assert balance(system) == 26026
+    again = run_cli(system, store, "adjustment", "approve", "10207003502332", "2")
+    assert again.exit_code == 2
+    assert "is accepted, not under review" in again.output
+
+
+def test_a_rejected_adjustment_posts_nothing_and_its_version_number_stays_used(
+    system: System, store: Store
+) -> None:
+    register(system)
+    adjust(system)
+    result = run_cli(system, store, "adjustment", "reject", "10207003502332", "2")
+    assert result.exit_code == 0, result.output
+    assert balance(system) == 32533
+    third = cad_message(version=3, function="5", value="900.00", reasons=("R2-74-1-TT",))
+    outcome, responses = upload_and_process(at(system, AUGUST_5), cad_interchange("000003", third))
+    assert outcome == "accepted", responses["cusres"]
+    assert "BGM+962+10207003502332:00003+9+CA'" in responses["cusres"]
