@@ -1,14 +1,18 @@
-"""Demo data (gateway layer): one broker with a generated SSH key, two importers that delegated to it, so
-`make demo` gives a gateway a person can upload to at once. Loading is idempotent: a second run changes
-nothing."""
+"""Demo data (gateway layer): one broker with a generated SSH key, two importers that delegated to it, and
+the fixture reference data (the real T2026-2 tariff lines in the labelled back-dated test edition, the 2025
+Bank of Canada rates, the prescribed interest rates), so `make demo` gives a gateway a person can upload to
+at once. Loading is idempotent: a second run changes nothing."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.keys import PublicKey, ed25519_key_file
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
+from parsers.rates_csv import parse_exchange_rates, parse_interest_rates
+from parsers.tariff_xml import parse_tariff
 
 DEMO_SENDER = "DEMOBROKER"
 DEMO_BROKER_BN15 = "100000009RM0001"
@@ -33,6 +37,21 @@ def demo_key(var_dir: Path) -> tuple[Path, PublicKey]:
     return private, public
 
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "reference"
+DEMO_TARIFF = FIXTURES / "tariff-T2026-2-backdated.xml"
+DEMO_EXCHANGE_RATES = FIXTURES / "exchange-rates-2025.csv"
+DEMO_INTEREST_RATES = FIXTURES / "interest-rates.csv"
+
+
+def load_demo_reference_data(uow: SqlAlchemyUnitOfWork) -> None:
+    """The fixture tariff (when no edition is loaded yet) and the fixture rates (loads are idempotent)."""
+    if uow.reference.last_sequence() == 0:
+        data = DEMO_TARIFF.read_bytes()
+        uow.reference.load_tariff(parse_tariff(data), hashlib.sha256(data).hexdigest())
+    uow.reference.load_exchange_rates(parse_exchange_rates(DEMO_EXCHANGE_RATES.read_bytes()))
+    uow.reference.load_interest_rates(parse_interest_rates(DEMO_INTEREST_RATES.read_bytes()))
+
+
 def load_demo_data(uow: SqlAlchemyUnitOfWork, var_dir: Path) -> DemoBroker:
     """Register the demo broker, its key, the demo importers and their delegations (idempotent)."""
     parties = uow.parties
@@ -47,6 +66,7 @@ def load_demo_data(uow: SqlAlchemyUnitOfWork, var_dir: Path) -> DemoBroker:
             fingerprint=public.fingerprint,
             comment=public.comment,
         )
+    load_demo_reference_data(uow)
     for bn15, name, province in DEMO_IMPORTERS:
         if parties.find_importer(bn15) is None:
             parties.add_importer(bn15=bn15, name=name, province=province)

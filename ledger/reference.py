@@ -85,8 +85,12 @@ class ReferenceData:
         inserted = self._connection.execute(insert, [_item_row(edition_id, item) for item in items])
         return {number: item_id for item_id, number in inserted}
 
+    def last_sequence(self) -> int:
+        """The sequence of the last tariff edition loaded (0 when none is)."""
+        return int(self._connection.execute(select(func.max(tariff_edition.c.sequence))).scalar() or 0)
+
     def _check_sequence(self, edition: TariffEdition) -> None:
-        last = self._connection.execute(select(func.max(tariff_edition.c.sequence))).scalar() or 0
+        last = self.last_sequence()
         if edition.sequence != last + 1:
             loaded = f"the last loaded is {last}" if last else "none is loaded yet"
             problem = "is already loaded" if edition.sequence <= last else "leaves a gap"

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 from click.testing import CliRunner, Result
 
 from gateway.bootstrap import System
 from gateway.cli import cli
+from gateway.demo import DEMO_SENDER, load_demo_data
 from tests.builders import assessment, tamper_with_a_line
 from tests.conftest import REPO, Store
 
@@ -129,3 +132,15 @@ def test_the_demo_starts_logs_json_and_stops_cleanly_on_sigterm(tmp_path: Path) 
     assert [e["event"] for e in events if e["event"].startswith(("demo.", "daemon."))][-1] == "daemon.stopped"
     assert (tmp_path / "var" / "carm.db").exists()
     assert (tmp_path / "var" / "demo" / "demo_broker_ed25519.pub").exists()
+
+
+def test_the_demo_data_loads_once_and_a_second_load_changes_nothing(system: System) -> None:
+    for _ in range(2):
+        with system.unit_of_work() as uow:
+            load_demo_data(uow, system.settings.gateway_var_dir)
+            uow.commit()
+    with system.unit_of_work() as uow:
+        assert uow.reference.last_sequence() == 1
+        assert uow.parties.keys_of(DEMO_SENDER)
+        assert uow.reference.exchange_rate("USD", dt.date(2025, 6, 12)) == Decimal("1.3612")
+        assert [d.sender_id for d in uow.parties.delegations_of("123456782RM0001")] == [DEMO_SENDER]
