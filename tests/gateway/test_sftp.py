@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -254,3 +255,38 @@ def test_the_host_key_is_kept_across_restarts(system: System) -> None:
     second = start(system)
     second.stop()
     assert key_file.read_bytes() == before
+
+
+def test_an_idle_session_is_closed(system: System, tmp_path: Path) -> None:
+    keys = {"BROKERA": make_key(tmp_path, "a", "ed25519")}
+    register(system, keys)
+    service = start(system, sftp_idle_timeout=1.0)
+    try:
+        transport, client = paramiko_client(Gateway(system, service.port, keys), "BROKERA")
+        assert client.listdir("/") == ["inbox", "outbox"]
+        deadline = time.monotonic() + 10
+        while transport.is_active() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not transport.is_active()
+    finally:
+        service.stop()
+
+
+def test_stopping_the_server_lets_an_upload_in_flight_finish(system: System, tmp_path: Path) -> None:
+    keys = {"BROKERA": make_key(tmp_path, "a", "ed25519")}
+    register(system, keys)
+    service = start(system)
+    transport, client = paramiko_client(Gateway(system, service.port, keys), "BROKERA")
+    handle = client.open("inbox/late.edi", "wb")
+    handle.write(b"first half ")
+    handle.flush()
+    stopper = threading.Thread(target=service.stop)
+    stopper.start()
+    time.sleep(0.5)
+    assert stopper.is_alive()  # waiting for the upload
+    handle.write(b"second half")
+    handle.close()
+    stopper.join(timeout=10)
+    transport.close()
+    assert not stopper.is_alive()
+    assert [(name, raw) for name, raw, _ in inbound(system)] == [("late.edi", b"first half second half")]
