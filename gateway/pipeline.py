@@ -23,7 +23,7 @@ from ledger.cads import CadVersionRecord
 from ledger.queue import ClaimedFile
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from mappers.interchange import InterchangeReading, read_interchange
-from outbound.contrl import ContrlEnvelope, answers_contrl, render_contrl
+from outbound.contrl import ContrlEnvelope, render_contrl
 from outbound.cusres import CusresEnvelope, render_cusres
 from validators.context import TransactionStatus
 
@@ -67,9 +67,9 @@ def process_file(uow: SqlAlchemyUnitOfWork, file: ClaimedFile, moment: Moment) -
     """Process one claimed file; the caller commits (or, for `check`, rolls back)."""
     reading = read_interchange(file.raw, sender_id=file.sender_id)
     interchange = reading.interchange
-    if answers_contrl(interchange):
+    if interchange.is_contrl:
         return _finish(uow, file, ProcessedFile(outcome=Outcome.IGNORED, reading=reading))
-    if reading.readable and not uow.queue.remember_interchange(
+    if interchange.readable and not uow.queue.remember_interchange(
         sender_id=file.sender_id, control_reference=interchange.control_reference, file_id=file.id
     ):
         contrl = render_contrl(interchange, contrl_envelope(file, moment), duplicate=True)

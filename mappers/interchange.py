@@ -35,11 +35,6 @@ class InterchangeReading:
     messages: tuple[MessageReading, ...]
 
     @property
-    def readable(self) -> bool:
-        """Whether an interchange header (UNB with a control reference) could be read at all."""
-        return bool(self.interchange.control_reference)
-
-    @property
     def accepted(self) -> bool:
         """No syntax finding anywhere and every message mapped to a CAD."""
         return self.interchange.accepted and all(

@@ -3,7 +3,7 @@
 UCI answers the interchange: 7 acknowledged (some messages may still be rejected, each by its own UCM), 4
 rejected (an envelope error, with its code), 8 received as a duplicate (code 26). Each message with syntax
 findings gets a UCM with action 4, a UCS per faulty segment (position counted from UNH = 1) and a UCD per
-faulty element. An interchange of CONTRL messages is never answered (`answers_contrl` says so).
+faulty element. An interchange of CONTRL messages is never answered (`Interchange.is_contrl` says so).
 """
 
 from __future__ import annotations
@@ -32,11 +32,6 @@ class ContrlEnvelope:
     control_reference: str
     prepared: dt.datetime
     fallback_reference: str  # stands for the interchange's reference when no UNB could be read
-
-
-def answers_contrl(interchange: Interchange) -> bool:
-    """True when the interchange carries CONTRL messages: a CONTRL is never answered with a CONTRL."""
-    return bool(interchange.messages) and all(m.message_type == "CONTRL" for m in interchange.messages)
 
 
 def interchange_action(interchange: Interchange, *, duplicate: bool) -> tuple[Action, str | None]:

@@ -41,6 +41,7 @@ _REPERTOIRES: dict[str, bytes] = {
     SyntaxIdentifier.UNOC: LATIN_1_GRAPHIC,
 }
 LINE_BREAKS = b"\r\n"
+_CHUNK = 1 << 18
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,11 +57,16 @@ class Repertoire:
         """The searches worth running over `data` (the single-byte one first): C-speed prechecks rule out
         the rest."""
         needed = []
-        if data.translate(None, self.allowed):  # deletes every allowed byte: anything left is suspect
+        if any(self._suspect(data, start) for start in range(0, len(data), _CHUNK)):
             needed.append(self.invalid)
         if self.utf8 is not None and not data.isascii():
             needed.append(self.utf8)
         return needed
+
+    def _suspect(self, data: bytes, start: int) -> bool:
+        # translate deletes every allowed byte: anything left is suspect. By chunks, as it allocates a
+        # buffer the size of its input.
+        return bool(data[start : start + _CHUNK].translate(None, self.allowed))
 
 
 def codec_for(syntax_identifier: str) -> str:

@@ -33,10 +33,10 @@ from parsers.charsets import LINE_BREAKS
 from parsers.model import ServiceStringAdvice
 from parsers.tags import SERVICE_CODES, SERVICE_ORDER, kind_of, patterns_for
 
-WINDOW = 1 << 20  # the largest window, in bytes
-FIRST_WINDOW = 1 << 16  # the first window, before the segments' length is known
+WINDOW = 1 << 19  # the largest window, in bytes
+FIRST_WINDOW = 1 << 15  # the first window, before the segments' length is known
 MIN_WINDOW = 64  # the smallest window (tests shrink these three to exercise window boundaries)
-PIECES = 1 << 16  # segments per window aimed at: the window shrinks when segments are short
+PIECES = 1 << 14  # segments per window aimed at: the window shrinks when segments are short
 MIN_SEGMENT = 4  # bytes of the shortest well-formed segment: a tag and a terminator
 UTF8_BOM = b"\xef\xbb\xbf"
 SpanList: TypeAlias = "array[int]"  # unsigned ints ("I", or "Q" beyond 4 GiB)

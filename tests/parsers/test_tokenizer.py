@@ -54,6 +54,13 @@ def test_una_may_advise_any_service_characters(una: str, text: str, expected: tu
     assert tokenize(data).advice.segment_terminator == una[5]
 
 
+def test_an_unusable_una_is_reported_and_the_rest_read_with_the_default_characters() -> None:
+    tokens = tokenize(b"UNA:+.N 'UNB+UNOC:3+A'")  # release character N: a tag could hold it
+    assert [problem.code for problem in tokens.una_problems] == ["20"]
+    assert tokens.advice == ServiceStringAdvice()
+    assert segments_of(tokens.data) == [("UNB", (("UNOC", "3"), ("A",)))]
+
+
 def test_the_decimal_mark_of_the_una_is_recorded() -> None:
     assert tokenize(b"UNA:+,? 'UNB+UNOC:3'").advice.decimal_mark == ","
     assert tokenize(b"UNA:+.? 'UNB+UNOC:3'").advice.decimal_mark == "."
