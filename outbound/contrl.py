@@ -39,7 +39,10 @@ def interchange_action(interchange: Interchange, *, duplicate: bool) -> tuple[Ac
     if duplicate:
         return Action.RECEIVED, SyntaxErrorCode.DUPLICATE.value
     if interchange.findings:
-        return Action.REJECTED, interchange.findings[0].code
+        # One code fits in UCI: the one about the interchange header if any (no UNB, a bad sender...),
+        # else the first in file order.
+        header = [f for f in interchange.findings if f.segment_tag == "UNB"]
+        return Action.REJECTED, (header or list(interchange.findings))[0].code
     return Action.ACKNOWLEDGED, None
 
 
