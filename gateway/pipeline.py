@@ -69,7 +69,7 @@ def process_file(uow: SqlAlchemyUnitOfWork, file: ClaimedFile, moment: Moment) -
     interchange = reading.interchange
     if interchange.is_contrl:
         return _finish(uow, file, ProcessedFile(outcome=Outcome.IGNORED, reading=reading))
-    if interchange.readable and not uow.queue.remember_interchange(
+    if interchange.accepted and not uow.queue.remember_interchange(
         sender_id=file.sender_id, control_reference=interchange.control_reference, file_id=file.id
     ):
         contrl = render_contrl(interchange, contrl_envelope(file, moment), duplicate=True)

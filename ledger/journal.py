@@ -174,7 +174,7 @@ class Journal:
         )
         current: Any = None
         lines: list[JournalLine] = []
-        for row in self._connection.execution_options(yield_per=2000).execute(query):
+        for row in self._connection.execute(query.execution_options(yield_per=2000)):
             if current is not None and row.id != current.id:
                 yield _rebuild(current, lines)
                 lines = []

@@ -88,9 +88,11 @@ class Queue:
 
     def hold(self, file_id: int, *, error: str, retry_at: dt.datetime) -> None:
         """An infrastructure error: leave the file waiting until `retry_at` (never a rejection)."""
+        # Never a file already answered: when a commit's acknowledgement is lost, the worker cannot tell
+        # whether its transaction committed, and a DONE file must stay DONE (answered once).
         self._connection.execute(
             update(inbound_file)
-            .where(inbound_file.c.id == file_id)
+            .where(inbound_file.c.id == file_id, inbound_file.c.status != FileStatus.DONE.value)
             .values(
                 status=FileStatus.HELD.value,
                 attempts=inbound_file.c.attempts + 1,

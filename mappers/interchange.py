@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass, replace
 
 from mappers.cusdec import MappingResult, map_cusdec
+from parsers.codes import SyntaxErrorCode
 from parsers.cusdec_table import CUSDEC_D16A
 from parsers.envelope import parse_interchange
-from parsers.model import Interchange, Message
+from parsers.model import Interchange, Message, SyntaxFinding
 from parsers.structure import check_structure
 
 CUSDEC = "CUSDEC"  # UNH S009/0065
@@ -60,8 +61,26 @@ def read_interchange(data: bytes, *, sender_id: str | None) -> InterchangeReadin
 def _with_structure(message: Message) -> Message:
     if message.message_type != CUSDEC:
         return message
-    findings = check_structure(message, CUSDEC_D16A)
+    findings = check_structure(message, CUSDEC_D16A) + _repeated_elements(message)
     return replace(message, findings=message.findings + findings) if findings else message
+
+
+def _repeated_elements(message: Message) -> tuple[SyntaxFinding, ...]:
+    """Syntax 4 repetitions (`*`) of an element: no element of a CUSDEC D.16A segment repeats, so each is
+    refused (UNSL 0085/35, "too many repetitions" in ISO 9735 version 4) rather than cut to its first one."""
+    return tuple(
+        SyntaxFinding(
+            code=SyntaxErrorCode.TOO_MANY_SEGMENT_REPETITIONS.value,
+            text=f"{segment.tag} element {element} is repeated, which CUSDEC D.16A does not allow",
+            message_ref=message.reference,
+            segment_position=position,
+            segment_tag=segment.tag,
+            element_position=element,
+            interchange_index=segment.index,
+        )
+        for position, segment in enumerate(message.segments, start=1)
+        for element, _ in segment.repetitions
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -33,7 +33,8 @@ def broker_store(system: System, sender_id: str) -> Store:
     """The file system's view of the database for one broker; each call is its own short transaction."""
 
     def receive(name: str, raw: bytes) -> int:
-        with system.unit_of_work() as uow:
+        # immediate: on SQLite a read-then-write transaction would fail at once if a worker commits between
+        with system.unit_of_work(immediate=True) as uow:
             file_id = uow.files.receive(sender_id=sender_id, filename=name, raw=raw)
             uow.commit()
         return file_id

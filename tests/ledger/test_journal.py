@@ -98,3 +98,11 @@ def test_verify_names_the_entry_whose_line_was_altered_by_hand(system: System) -
     assert broken is not None
     assert broken.entry_id == entry_id
     assert "altered" in broken.reason
+
+
+def test_the_journal_can_be_verified_and_then_written_in_one_unit_of_work(system: System) -> None:
+    with system.unit_of_work() as uow:
+        uow.journal.post(assessment("T1:1", 100, 5))
+        assert uow.journal.verify() is None
+        uow.journal.post(assessment("T2:1", 100, 5))
+        uow.commit()

@@ -76,3 +76,16 @@ def test_an_interchange_is_remembered_once_per_sender_and_reference(system: Syst
         )
         assert uow.queue.remember_interchange(sender_id="BROKERB", control_reference="42", file_id=file_id)
         uow.commit()
+
+
+def test_holding_a_file_already_answered_leaves_it_answered(system: System) -> None:
+    """A worker whose commit acknowledgement was lost holds a file that is in fact DONE: it stays DONE."""
+    (only,) = upload(system, "a.edi")
+    with system.unit_of_work(immediate=True) as uow:
+        uow.queue.finish(only, outcome="accepted", sender_id="BROKERA", control_reference="1")
+        uow.commit()
+    with system.unit_of_work() as uow:
+        uow.queue.hold(only, error="the connection dropped during COMMIT", retry_at=FIXED_NOW)
+        uow.commit()
+    with system.unit_of_work(immediate=True) as uow:
+        assert uow.queue.claim_next() is None
