@@ -19,11 +19,12 @@ $(STAMP): setup.cfg pyproject.toml
 demo: $(STAMP)
 	$(BIN)/carm-gateway demo
 
-# Debian packages the tests use: the OpenSSH client (an independent SFTP client for end-to-end tests).
+# Debian packages the tests use: the OpenSSH client (an independent SFTP client for end-to-end tests) and
+# poppler-utils (pdftotext reads the statement PDFs back).
 system-packages:
-	@command -v sftp >/dev/null 2>&1 || { \
+	@if ! command -v sftp >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then \
 	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq openssh-client; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq openssh-client poppler-utils; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

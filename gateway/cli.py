@@ -20,6 +20,7 @@ from gateway.bootstrap import System, bootstrap
 from gateway.commands.adjustment import adjustment
 from gateway.commands.check import check
 from gateway.commands.reference import rates, tariff
+from gateway.commands.statement import statement
 from gateway.daemon import Daemon
 from gateway.demo import load_demo_data
 from gateway.errors import GatewayError, UsageError
@@ -223,6 +224,9 @@ def ledger_verify(ctx: click.Context) -> None:
         )
         sys.exit(EXIT_FAILED)
     click.echo(f"ledger verified: {count} entries balanced, hash chains intact")
+
+
+ledger.add_command(statement)
 
 
 @cli.command()
