@@ -18,15 +18,18 @@ from domain.errors import DomainError
 from domain.identifiers import ProgramAccount
 from gateway.bootstrap import System, bootstrap
 from gateway.commands.adjustment import adjustment
+from gateway.commands.batch import batch
 from gateway.commands.check import check
+from gateway.commands.payments import payments
 from gateway.commands.reference import rates, tariff
 from gateway.commands.statement import statement
-from gateway.daemon import Daemon
+from gateway.daemon import Daemon, Service
 from gateway.demo import load_demo_data
 from gateway.errors import GatewayError, UsageError
 from gateway.keys import read_public_key
 from gateway.logging import configure_logging, get_logger
 from gateway.pipeline import file_processor
+from gateway.scheduler import SchedulerService
 from gateway.settings import load_settings
 from gateway.sftp.server import SftpService
 from gateway.workers import WorkerPool
@@ -238,9 +241,14 @@ def serve(ctx: click.Context) -> None:
 
 def _serve(system: System) -> None:
     workers = WorkerPool(system, file_processor(system.clock, system.settings.zone))
-    Daemon(services=[SftpService(system), workers]).run(
-        database=_safe_url(system), today=system.clock.today().isoformat()
-    )
+    services: list[Service] = [SftpService(system), workers]
+    if system.settings.batches_enabled:
+        settings = system.settings
+        scheduler = SchedulerService(
+            system, start_date=settings.batches_start_date, tick_seconds=settings.batches_tick_seconds
+        )
+        services.append(scheduler)
+    Daemon(services=services).run(database=_safe_url(system), today=system.clock.today().isoformat())
 
 
 def _safe_url(system: System) -> str:
@@ -269,6 +277,8 @@ cli.add_command(tariff)
 cli.add_command(rates)
 cli.add_command(check)
 cli.add_command(adjustment)
+cli.add_command(batch)
+cli.add_command(payments)
 
 
 def main() -> None:

@@ -43,6 +43,9 @@ class Settings:
     workers_poll_interval: float
     logging_level: str
     logging_format: str
+    batches_enabled: bool
+    batches_start_date: dt.date | None
+    batches_tick_seconds: float
 
     @property
     def zone(self) -> ZoneInfo:
@@ -149,6 +152,9 @@ PARSERS: Mapping[str, Callable[[object], Any]] = {
     "workers_poll_interval": _as_float(0.01),
     "logging_level": _one_of("DEBUG", "INFO", "WARNING", "ERROR"),
     "logging_format": _one_of("auto", "json", "console"),
+    "batches_enabled": _as_bool,
+    "batches_start_date": _as_date,
+    "batches_tick_seconds": _as_float(1.0),
 }
 
 

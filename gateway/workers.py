@@ -39,7 +39,10 @@ def process_next(system: System, processor: FileProcessor) -> bool:
             uow.commit()
         log.info("file.processed", file_id=claimed.id, sender=claimed.sender_id, outcome=outcome)
     except StoreUnavailable as error:
-        log.warning("file.held", file_id=claimed.id if claimed else None, reason=str(error))
+        if claimed is None:  # the store failed while claiming: nothing was claimed, nothing to hold
+            log.warning("queue.unavailable", reason=str(error))
+            return False
+        log.warning("file.held", file_id=claimed.id, reason=str(error))
         _hold(system, claimed, str(error))
     except Exception as error:  # the per-file boundary: a bug in our code must not stop the worker
         log.exception("file.failed", file_id=claimed.id if claimed else None)

@@ -1,0 +1,51 @@
+"""Batch jobs for the tests of the runner and the scheduler (test helper): they record what they were asked
+to do, post one entry each so that their work can be seen committed or rolled back, and fail on demand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+
+from domain.journal import EntryKind, JournalEntry, JournalLine
+from ledger.unit_of_work import SqlAlchemyUnitOfWork
+from schedules.report import BatchReport
+
+ACCOUNT = "123456782RM0001"
+
+
+@dataclass
+class RecordingJob:
+    """A batch job that posts a one-cent marker entry per run and remembers the dates it ran for."""
+
+    name: str
+    calls: list[tuple[str, dt.date]]  # shared between jobs, to see the order across jobs
+    failing: set[dt.date] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, day: dt.date, uow: SqlAlchemyUnitOfWork) -> BatchReport:
+        with self.lock:
+            self.calls.append((self.name, day))
+        attempt = sum(1 for name, seen in self.calls if (name, seen) == (self.name, day))
+        uow.journal.post(marker(self.name, day, attempt))
+        if day in self.failing:
+            raise RuntimeError(f"{self.name} cannot run for {day}")
+        return BatchReport(job=self.name, business_date=day, counts={"markers": 1})
+
+
+def marker(job: str, day: dt.date, attempt: int) -> JournalEntry:
+    return JournalEntry(
+        account=ACCOUNT,
+        idempotency_key=f"test:{job}:{day}:{attempt}",
+        kind=EntryKind.PENALTY,
+        business_date=day,
+        lines=(
+            JournalLine(ledger_account="TEST:DEBIT", debit_cents=1),
+            JournalLine(ledger_account="TEST:CREDIT", credit_cents=1),
+        ),
+    )
+
+
+def recording_jobs(*names: str) -> tuple[dict[str, RecordingJob], list[tuple[str, dt.date]]]:
+    calls: list[tuple[str, dt.date]] = []
+    return {name: RecordingJob(name, calls) for name in names}, calls
