@@ -110,10 +110,12 @@ def test_terminating_the_daemons_connections_mid_run_holds_files_and_every_file_
     held = {e["file_id"] for e in events if e["event"] == "file.held" and e["file_id"] is not None}
     files = Counter(str(e["event"]) for e in events if str(e["event"]).startswith("file."))
     print(f"\nterminated {terminated} connections of the daemon; its file events: {dict(files)}")
-    assert held  # some terminations hit a file in hand (others hit a claim, with no file yet)
+    assert terminated  # the daemon's connections were cut while it worked
     assert [e for e in events if e["event"] == "file.failed"] == []  # held as a store failure, not a bug
-    states = file_states(store.engine)
-    assert all(states[file_id].attempts >= 2 for file_id in held)  # answered on a later attempt
-    assert sorted(processed_file_ids([daemon.log])) == sorted(plan)  # each once, by this daemon
+    # A file held after a cut is answered on a later attempt; one whose COMMIT went through just before the
+    # cut stays answered (never answered again) but its file.processed was never logged.
+    processed = processed_file_ids([daemon.log])
+    assert len(processed) == len(set(processed)) and set(processed) <= set(plan)
+    assert set(plan) - set(processed) <= held
     assert_answered_exactly_once(store.engine, plan)
     assert_ledger_verified_and_balanced(store.url, plan, tmp_path)
