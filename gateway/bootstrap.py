@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from domain.clock import Clock
+from domain.holidays_ca import CanadianHolidays
 from gateway.clock import SystemClock
+from gateway.decisions import LatePenalty
 from gateway.settings import Settings
 from ledger.database import create_engine_for
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
@@ -20,6 +22,15 @@ class System:
     settings: Settings
     engine: Engine
     clock: Clock
+
+    @property
+    def late_penalty(self) -> LatePenalty | None:
+        """The C288 policy when the `gateway.late_accounting_penalty` setting asks for it."""
+        return (
+            LatePenalty(holidays=CanadianHolidays())
+            if self.settings.gateway_late_accounting_penalty
+            else None
+        )
 
     def unit_of_work(self, *, immediate: bool = False) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.engine, self.clock, immediate=immediate)

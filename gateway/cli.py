@@ -240,7 +240,7 @@ def serve(ctx: click.Context) -> None:
 
 
 def _serve(system: System) -> None:
-    workers = WorkerPool(system, file_processor(system.clock, system.settings.zone))
+    workers = WorkerPool(system, file_processor(system.clock, system.settings.zone, system.late_penalty))
     services: list[Service] = [SftpService(system), workers]
     if system.settings.batches_enabled:
         settings = system.settings

@@ -7,6 +7,7 @@ returns values; the pipeline applies the decision in its unit of work.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from domain.assessment import (
@@ -17,9 +18,11 @@ from domain.assessment import (
     assess_cad,
     cad_payment_due_date,
 )
-from domain.cad import Cad
+from domain.cad import Cad, CadFunction
+from domain.calendar import HolidayCalendar
 from domain.findings import CatalogueEntry, Finding, Level, Pointer
 from domain.journal import EntryKind, JournalEntry
+from domain.penalties import late_accounting_entry, late_accounting_penalty
 from domain.postings import PreviousVersion, difference, journal_entries_for, posting_kind
 from mappers.interchange import MessageReading, identify
 from outbound.cusres import AcceptedCad, CadReference, CadResponse, RejectedCad, cad_reference
@@ -71,8 +74,21 @@ class Rejected:
 Decision = Accepted | Rejected
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LatePenalty:
+    """Post the C288 late-accounting penalty (the `gateway.late_accounting_penalty` setting).
+
+    The office of release's province is not known to the gateway (no office table), so the CAD's due date
+    counts federal holidays only [U]."""
+
+    holidays: HolidayCalendar
+
+
 def decide(
-    reading: MessageReading, context: ValidationContext, previous: PreviousVersion | None
+    reading: MessageReading,
+    context: ValidationContext,
+    previous: PreviousVersion | None,
+    late_penalty: LatePenalty | None = None,
 ) -> Decision | None:
     """The decision for one message; None when it was rejected on syntax (the CONTRL answers it)."""
     mapping = reading.mapping
@@ -88,15 +104,38 @@ def decide(
     if isinstance(result, Unassessable):
         return Rejected(reference=cad_reference(cad), findings=gap_findings(result))
     kind = posting_kind(result, previous=previous, business_date=context.today)
+    entries = journal_entries_for(result, previous=previous, business_date=context.today)
     return Accepted(
         cad=cad,
         assessment=result,
         posted=difference(previous, result),
-        entries=journal_entries_for(result, previous=previous, business_date=context.today),
+        entries=entries + penalty_entries(result, context.today, late_penalty),
         kind=kind,
         digest=cad_digest(cad),
         repeat=is_exact_repeat(cad, context),
     )
+
+
+def penalty_entries(
+    assessment: Assessment, received_on: dt.date, late_penalty: LatePenalty | None
+) -> tuple[JournalEntry, ...]:
+    """The C288 entry of an original received after its due date, when the setting asks for it."""
+    if late_penalty is None or assessment.function is not CadFunction.ORIGINAL:
+        return ()
+    value_for_duty = sum(line.value_for_duty_cents for line in assessment.lines)
+    cents = late_accounting_penalty(
+        assessment.release_date, received_on, value_for_duty, late_penalty.holidays, None
+    )
+    if not cents:
+        return ()
+    entry = late_accounting_entry(
+        account=assessment.importer,
+        transaction_number=assessment.transaction_number,
+        business_date=received_on,
+        due_date=assessment.due_date,
+        cents=cents,
+    )
+    return (entry,)
 
 
 def unmapped_reference(reading: MessageReading) -> CadReference:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from domain.clock import Clock
 from domain.journal import EntryKind
 from gateway.context import gather_context, previous_version, with_accepted
-from gateway.decisions import Accepted, Decision, decide
+from gateway.decisions import Accepted, Decision, LatePenalty, decide
 from ledger.cads import CadVersionRecord
 from ledger.queue import ClaimedFile
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
@@ -63,7 +63,9 @@ class Moment:
         return cls(now=clock.now().astimezone(zone), today=clock.today())
 
 
-def process_file(uow: SqlAlchemyUnitOfWork, file: ClaimedFile, moment: Moment) -> ProcessedFile:
+def process_file(
+    uow: SqlAlchemyUnitOfWork, file: ClaimedFile, moment: Moment, late_penalty: LatePenalty | None = None
+) -> ProcessedFile:
     """Process one claimed file; the caller commits (or, for `check`, rolls back)."""
     reading = read_interchange(file.raw, sender_id=file.sender_id)
     interchange = reading.interchange
@@ -78,7 +80,7 @@ def process_file(uow: SqlAlchemyUnitOfWork, file: ClaimedFile, moment: Moment) -
             file,
             ProcessedFile(outcome=Outcome.DUPLICATE, reading=reading, responses=(("contrl", contrl),)),
         )
-    decisions = tuple(decide_and_post(uow, file, reading, moment))
+    decisions = tuple(decide_and_post(uow, file, reading, moment, late_penalty))
     responses = [("contrl", render_contrl(interchange, contrl_envelope(file, moment)))]
     if decisions:
         envelope = cusres_envelope(file, reading, moment)
@@ -93,7 +95,11 @@ def process_file(uow: SqlAlchemyUnitOfWork, file: ClaimedFile, moment: Moment) -
 
 
 def decide_and_post(
-    uow: SqlAlchemyUnitOfWork, file: ClaimedFile, reading: InterchangeReading, moment: Moment
+    uow: SqlAlchemyUnitOfWork,
+    file: ClaimedFile,
+    reading: InterchangeReading,
+    moment: Moment,
+    late_penalty: LatePenalty | None = None,
 ) -> list[Decision]:
     """Decide every CAD in file order, posting each accepted one (unless the interchange is a test)."""
     cads = [m.mapping.cad for m in reading.messages if m.mapping is not None and m.mapping.cad is not None]
@@ -102,7 +108,7 @@ def decide_and_post(
     for message in reading.messages:
         cad = message.mapping.cad if message.mapping is not None else None
         previous = previous_version(records, cad.transaction_number, cad.version) if cad else None
-        decision = decide(message, context, previous)
+        decision = decide(message, context, previous, late_penalty)
         if decision is None:
             continue
         decisions.append(decision)
@@ -197,10 +203,10 @@ def _finish(uow: SqlAlchemyUnitOfWork, file: ClaimedFile, result: ProcessedFile)
     return result
 
 
-def file_processor(clock: Clock, zone: ZoneInfo) -> FileProcessor:
+def file_processor(clock: Clock, zone: ZoneInfo, late_penalty: LatePenalty | None = None) -> FileProcessor:
     """The workers' processor: `process_file` at the moment each file is claimed."""
 
     def process(uow: SqlAlchemyUnitOfWork, file: ClaimedFile) -> str:
-        return process_file(uow, file, Moment.of(clock, zone)).outcome.value
+        return process_file(uow, file, Moment.of(clock, zone), late_penalty).outcome.value
 
     return process

@@ -75,7 +75,9 @@ def dry_run(system: System, filename: str, data: bytes, sender_id: str) -> Proce
                 attempts=0,
                 received_at=system.clock.now(),
             )
-            return process_file(uow, claimed, Moment.of(system.clock, system.settings.zone))
+            return process_file(
+                uow, claimed, Moment.of(system.clock, system.settings.zone), system.late_penalty
+            )
             # leaving the block without commit rolls everything back
     except (StoreUnavailable, DBAPIError):
         return None

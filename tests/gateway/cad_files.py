@@ -45,6 +45,7 @@ def cad_message(
     function: str = "9",
     value: str = "1000.00",
     release: dt.date = dt.date(2025, 6, 19),
+    shipped: dt.date = dt.date(2025, 6, 12),
     reasons: tuple[str, ...] = (),
 ) -> list[str]:
     body = [
@@ -60,7 +61,7 @@ def cad_message(
         "FTX+AAA+++T-shirts of cotton",
         *(f"FTX+ACD+++{reason}" for reason in reasons),
         "LOC+27+CN",
-        "DTM+11:20250612:102",
+        f"DTM+11:{shipped:%Y%m%d}:102",
         "MEA+AAE++NMB:100",
         f"MOA+40:{value}:USD",
         "RFF+IV:INV-1:1",

@@ -13,7 +13,7 @@ from gateway.bootstrap import System
 from gateway.cli import cli
 from gateway.pipeline import file_processor
 from gateway.workers import process_next
-from ledger.schema import cad_version, inbound_file, outbound_file
+from ledger.schema import cad_version, inbound_file, journal_entry, outbound_file
 from tests.conftest import Store
 from tests.gateway.cad_files import (
     IMPORTER,
@@ -228,3 +228,35 @@ def test_a_rejected_adjustment_posts_nothing_and_its_version_number_stays_used(
     outcome, responses = upload_and_process(at(system, AUGUST_5), cad_interchange("000003", third))
     assert outcome == "accepted", responses["cusres"]
     assert "BGM+962+10207003502332:00003+9+CA'" in responses["cusres"]
+
+
+def test_a_late_cad_over_3300_draws_the_c288_penalty_when_the_setting_asks_for_it(system: System) -> None:
+    """Released Monday 2025-06-02, due 5 business days later (2025-06-09), received 2025-06-20: late.
+    3,000.00 USD shipped 2025-05-30 at 1.3758 is a VFD of 4,127.40, over $3,300: $100 is posted besides."""
+    system = at(system)
+    system = dataclasses.replace(
+        system, settings=dataclasses.replace(system.settings, gateway_late_accounting_penalty=True)
+    )
+    register(system)
+    late = cad_message(value="3000.00", release=dt.date(2025, 6, 2), shipped=dt.date(2025, 5, 30))
+    with system.unit_of_work() as uow:
+        file_id = uow.files.receive(sender_id=SENDER, filename="cad.edi", raw=cad_interchange("000001", late))
+        uow.commit()
+    assert process_next(system, file_processor(system.clock, system.settings.zone, system.late_penalty))
+    with system.unit_of_work() as uow:
+        kinds = (
+            uow.connection.execute(select(journal_entry.c.kind).order_by(journal_entry.c.seq)).scalars().all()
+        )
+        assert uow.files.outbox(SENDER)
+    assert kinds == ["assessment", "penalty"]
+    # VFD 4,127.40; duty 18 % = 742.93; GST 5 % of 4,870.33 = 243.52; total 986.45, plus the $100 penalty.
+    assert balance(system) == 98645 + 10000
+    assert file_id
+
+
+def test_without_the_setting_a_late_cad_draws_no_penalty(system: System) -> None:
+    system = at(system)
+    register(system)
+    late = cad_message(value="3000.00", release=dt.date(2025, 6, 2), shipped=dt.date(2025, 5, 30))
+    upload_and_process(system, cad_interchange("000001", late))
+    assert balance(system) == 98645
