@@ -8,7 +8,7 @@ DELETE aimed at the journal, and the database's triggers refuse the rest. `verif
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -63,71 +63,114 @@ class Journal:
 
     def post(self, entry: JournalEntry) -> PostOutcome:
         """Append `entry` to its account's chain, exactly once per idempotency key."""
-        if not entry.is_balanced:
-            raise UnbalancedEntry(
-                f"Entry {entry.idempotency_key} debits {entry.total_debits} cents "
-                f"but credits {entry.total_credits} cents."
-            )
-        digest = entry.content_digest()
-        seen = self._connection.execute(
-            select(journal_entry.c.content_sha256).where(
-                journal_entry.c.idempotency_key == entry.idempotency_key
-            )
-        ).scalar_one_or_none()
-        if seen is not None:
-            if seen != digest:
+        return self.post_all([entry])[0]
+
+    def post_all(self, entries: Sequence[JournalEntry]) -> list[PostOutcome]:
+        """Post `entries` in order, as `post` would one after the other, in a handful of statements whatever
+        their number (an inbound file's entries: one look-up of the keys, one lock statement, one read of the
+        chain heads, one insert of the entries and one of their lines)."""
+        for entry in entries:
+            if not entry.is_balanced:
+                raise UnbalancedEntry(
+                    f"Entry {entry.idempotency_key} debits {entry.total_debits} cents "
+                    f"but credits {entry.total_credits} cents."
+                )
+        if not entries:
+            return []
+        seen = self._posted_digests({entry.idempotency_key for entry in entries})
+        outcomes: list[PostOutcome] = []
+        new: list[tuple[JournalEntry, str]] = []
+        for entry in entries:
+            digest = entry.content_digest()
+            earlier = seen.get(entry.idempotency_key)
+            if earlier is None:
+                seen[entry.idempotency_key] = digest
+                new.append((entry, digest))
+                outcomes.append(PostOutcome.POSTED)
+            elif earlier != digest:
                 raise IdempotencyConflict(
                     f"Entry {entry.idempotency_key} was already posted with different content."
                 )
-            return PostOutcome.ALREADY_POSTED
-        self._append(entry, digest)
-        return PostOutcome.POSTED
+            else:
+                outcomes.append(PostOutcome.ALREADY_POSTED)
+        if new:
+            self._append(new)
+        return outcomes
 
-    def _append(self, entry: JournalEntry, digest: str) -> None:
-        self._lock_chain(entry.account)
-        last = self._connection.execute(
-            select(journal_entry.c.seq, journal_entry.c.entry_hash)
-            .where(journal_entry.c.account == entry.account)
-            .order_by(journal_entry.c.seq.desc())
-            .limit(1)
-        ).first()
-        seq, prev_hash = (last.seq + 1, last.entry_hash) if last else (1, GENESIS_HASH)
-        values = {
-            "account": entry.account,
-            "seq": seq,
-            "idempotency_key": entry.idempotency_key,
-            "kind": str(entry.kind),
-            "business_date": entry.business_date,
-            "due_date": entry.due_date,
-            "reference": entry.reference,
-            "description": entry.description,
-            "posted_at": self._clock.now(),
-            "content_sha256": digest,
-            "prev_hash": prev_hash,
-            "entry_hash": chain_hash(entry, seq=seq, prev_hash=prev_hash),
-        }
-        insert = journal_entry.insert().values(values).returning(journal_entry.c.id)
-        entry_id = self._connection.execute(insert).scalar_one()
-        self._connection.execute(
-            journal_line.insert(),
-            [
-                {
-                    "entry_id": entry_id,
-                    "line_no": number,
-                    "ledger_account": line.ledger_account,
-                    "debit_cents": line.debit_cents,
-                    "credit_cents": line.credit_cents,
-                }
-                for number, line in enumerate(entry.lines, start=1)
-            ],
+    def _posted_digests(self, keys: set[str]) -> dict[str, str]:
+        query = select(journal_entry.c.idempotency_key, journal_entry.c.content_sha256).where(
+            journal_entry.c.idempotency_key.in_(sorted(keys))
         )
+        return {row.idempotency_key: row.content_sha256 for row in self._connection.execute(query)}
 
-    def _lock_chain(self, account: str) -> None:
+    def _append(self, entries: list[tuple[JournalEntry, str]]) -> None:
+        accounts = sorted({entry.account for entry, _ in entries})
+        self._lock_chains(accounts)
+        heads = self._chain_heads(accounts)
+        now = self._clock.now()
+        rows = []
+        for entry, digest in entries:
+            last_seq, prev_hash = heads.get(entry.account, (0, GENESIS_HASH))
+            seq = last_seq + 1
+            entry_hash = chain_hash(entry, seq=seq, prev_hash=prev_hash)
+            heads[entry.account] = (seq, entry_hash)
+            rows.append(
+                {
+                    "account": entry.account,
+                    "seq": seq,
+                    "idempotency_key": entry.idempotency_key,
+                    "kind": str(entry.kind),
+                    "business_date": entry.business_date,
+                    "due_date": entry.due_date,
+                    "reference": entry.reference,
+                    "description": entry.description,
+                    "posted_at": now,
+                    "content_sha256": digest,
+                    "prev_hash": prev_hash,
+                    "entry_hash": entry_hash,
+                }
+            )
+        insert = journal_entry.insert().returning(journal_entry.c.id, journal_entry.c.idempotency_key)
+        ids = {row.idempotency_key: row.id for row in self._connection.execute(insert, rows)}
+        lines = [
+            {
+                "entry_id": ids[entry.idempotency_key],
+                "line_no": number,
+                "ledger_account": line.ledger_account,
+                "debit_cents": line.debit_cents,
+                "credit_cents": line.credit_cents,
+            }
+            for entry, _ in entries
+            for number, line in enumerate(entry.lines, start=1)
+        ]
+        if lines:
+            self._connection.execute(journal_line.insert(), lines)
+
+    def _chain_heads(self, accounts: list[str]) -> dict[str, tuple[int, str]]:
+        """The last (seq, entry_hash) of each account's chain that has one."""
+        last = (
+            select(journal_entry.c.account, func.max(journal_entry.c.seq).label("seq"))
+            .where(journal_entry.c.account.in_(accounts))
+            .group_by(journal_entry.c.account)
+            .subquery()
+        )
+        query = select(journal_entry.c.account, journal_entry.c.seq, journal_entry.c.entry_hash).join(
+            last, (last.c.account == journal_entry.c.account) & (last.c.seq == journal_entry.c.seq)
+        )
+        return {row.account: (int(row.seq), row.entry_hash) for row in self._connection.execute(query)}
+
+    def _lock_chains(self, accounts: list[str]) -> None:
         # Two transactions appending to one chain must not both read the same last entry. SQLite has one
-        # writer at a time; PostgreSQL serialises per account with a transaction-scoped advisory lock.
+        # writer at a time; PostgreSQL serialises per account with a transaction-scoped advisory lock,
+        # pg_advisory_xact_lock(hashtext(account)), taken in account order (so two posters never deadlock).
         if self._connection.dialect.name == "postgresql":
             self._connection.execute(
-                text("SELECT pg_advisory_xact_lock(hashtext(:account))"), {"account": account}
+                text(
+                    "SELECT pg_advisory_xact_lock(hashtext(account)) "
+                    "FROM (SELECT account FROM unnest(CAST(:accounts AS text[])) AS account "
+                    "ORDER BY account) AS ordered"
+                ),
+                {"accounts": accounts},
             )
 
     def balance(self, importer_bn15: str) -> Balance:

@@ -1,29 +1,20 @@
-"""Payments into the accounts-receivable ledger, and what every account owes as of a day (ledger layer).
+"""Payments into the accounts-receivable ledger (ledger layer).
 
 `post_payments` posts a loaded payments file in the caller's unit of work, all or nothing: every importer
 must be registered, and each payment is a PAYMENT entry whose idempotency key `payment:<reference>` makes
-a line loaded again a no-op and a reference reused for other content an `IdempotencyConflict`.
-`receivables_as_of` reads, in one grouped query, what each account owes per due date once its credits have
-cleared the oldest due debt first (`domain.journal.outstanding_by_due_date`, the very rule `Journal.balance`
-applies), counting only entries dated up to the day: that is what the interest batch charges on.
+a line loaded again a no-op and a reference reused for other content an `IdempotencyConflict`. What each
+account owes as of a day (for the interest batch) streams from `ledger.statements.Statements.receivables`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
-
-from domain.journal import DueAmount, outstanding_by_due_date, receivable_account
 from domain.payments import Payment, payment_entry
 from ledger.errors import IdempotencyConflict, NotFound
 from ledger.journal import PostOutcome
-from ledger.schema import journal_entry, journal_line
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
-
-RECEIVABLE_PREFIX = receivable_account("")  # "AR:": every importer's receivable starts so
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,29 +53,3 @@ def post_payments(uow: SqlAlchemyUnitOfWork, payments: Sequence[Payment]) -> Pay
         else:
             unchanged += 1
     return PaymentCounts(posted=posted, unchanged=unchanged, posted_cents=posted_cents)
-
-
-def receivables_as_of(connection: Connection, day: dt.date) -> dict[str, tuple[DueAmount, ...]]:
-    """For every account with receivable entries dated on or before `day`, what remains owed per due date
-    (oldest due debt cleared first); accounts owing nothing map to an empty tuple."""
-    query = (
-        select(
-            journal_line.c.ledger_account,
-            journal_entry.c.due_date,
-            func.sum(journal_line.c.debit_cents).label("debits"),
-            func.sum(journal_line.c.credit_cents).label("credits"),
-        )
-        .join(journal_entry, journal_entry.c.id == journal_line.c.entry_id)
-        .where(
-            journal_line.c.ledger_account.startswith(RECEIVABLE_PREFIX), journal_entry.c.business_date <= day
-        )
-        .group_by(journal_line.c.ledger_account, journal_entry.c.due_date)
-        .order_by(journal_line.c.ledger_account)
-    )
-    debits: dict[str, list[tuple[dt.date | None, int]]] = {}
-    credits: dict[str, int] = {}
-    for row in connection.execute(query):
-        account = row.ledger_account.removeprefix(RECEIVABLE_PREFIX)
-        debits.setdefault(account, []).append((row.due_date, int(row.debits)))
-        credits[account] = credits.get(account, 0) + int(row.credits)
-    return {account: outstanding_by_due_date(debits[account], credits[account]) for account in debits}

@@ -4,8 +4,10 @@ National scale is 600,000 postings a day and 2.5 M CADs a month over 125,000 acc
 every account at once: each query streams rows in chunks (`yield_per`, a server-side cursor on PostgreSQL)
 ordered by account, and `AccountCursor` hands them out one account at a time. Every ordering by account
 uses binary collation ("C" on PostgreSQL, SQLite's default BINARY), which is the order of Python's `str`
-comparison, so the batches can merge several streams by account as they go. `sent_digests` tells, for a
-batch's files, which are already in an outbox and with what content (a re-run).
+comparison, so the batches can merge several streams by account as they go, and every query takes `after`
+to start after an account in that same order (a resumed batch). `receivables` streams what each account
+owes per due date (the interest batch). `sent_digests` tells, for a batch's files, which are already in an
+outbox and with what content (a re-run).
 """
 
 from __future__ import annotations
@@ -30,7 +32,15 @@ from sqlalchemy import (
     tuple_,
 )
 
-from domain.journal import EntryKind, JournalEntry, JournalLine, PostedEntry, receivable_account
+from domain.journal import (
+    DueAmount,
+    EntryKind,
+    JournalEntry,
+    JournalLine,
+    PostedEntry,
+    outstanding_by_due_date,
+    receivable_account,
+)
 from ledger.schema import (
     broker,
     cad_version,
@@ -44,6 +54,7 @@ from ledger.schema import (
 RECEIVABLE_PREFIX: Final = receivable_account("")  # "AR:"
 CHUNK_ROWS: Final = 5000  # rows fetched per round trip while streaming
 T = TypeVar("T")
+Q = TypeVar("Q", bound=Select[Any])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,7 +131,13 @@ class Statements:
     def _by_account(self, column: ColumnElement[str]) -> ColumnElement[str]:
         return column.collate("C") if self._connection.dialect.name == "postgresql" else column
 
-    def postings(self, first: dt.date, last: dt.date, *, account: str | None = None) -> Iterator[PostedEntry]:
+    def _after(self, query: Q, column: ColumnElement[str], after: str | None) -> Q:
+        """`query` limited to the accounts after `after` in the order of `_by_account` (a resumed batch)."""
+        return query if after is None else query.where(self._by_account(column) > after)
+
+    def postings(
+        self, first: dt.date, last: dt.date, *, account: str | None = None, after: str | None = None
+    ) -> Iterator[PostedEntry]:
         """Every entry dated `first`..`last` with all its lines, ordered by account and seq (one query)."""
         query = (
             select(
@@ -135,11 +152,17 @@ class Statements:
         )
         if account is not None:
             query = query.where(journal_entry.c.account == account)
+        query = self._after(query, journal_entry.c.account, after)
         for _, rows in groupby(self._stream(query), lambda row: row.id):
             yield _posted(list(rows))
 
     def receivable_balances(
-        self, *, before: dt.date | None = None, through: dt.date | None = None, account: str | None = None
+        self,
+        *,
+        before: dt.date | None = None,
+        through: dt.date | None = None,
+        account: str | None = None,
+        after: str | None = None,
     ) -> Iterator[tuple[str, int]]:
         """(account, balance) of every importer's receivable `AR:<account>` over the entries dated before
         `before` or up to `through`, ordered by account; summed by the receivable the lines name."""
@@ -159,10 +182,12 @@ class Statements:
             query = query.where(journal_entry.c.business_date <= through)
         if account is not None:
             query = query.where(journal_line.c.ledger_account == receivable_account(account))
+        if after is not None:
+            query = self._after(query, journal_line.c.ledger_account, receivable_account(after))
         for ledger_account, cents in self._stream(query):
             yield ledger_account.removeprefix(RECEIVABLE_PREFIX), int(cents or 0)
 
-    def recipients(self, *, account: str | None = None) -> Iterator[Recipient]:
+    def recipients(self, *, account: str | None = None, after: str | None = None) -> Iterator[Recipient]:
         """Every registered importer with the broker that receives its statements, ordered by account."""
         named = and_(delegation.c.importer_id == importer.c.id, delegation.c.receives_statements)
         query = (
@@ -174,10 +199,13 @@ class Statements:
         )
         if account is not None:
             query = query.where(importer.c.bn15 == account)
+        query = self._after(query, importer.c.bn15, after)
         for bn15, name, broker_id, sender_id in self._stream(query):
             yield Recipient(account=bn15, importer_name=name, broker_id=broker_id, sender_id=sender_id)
 
-    def replacements_received(self, since: dt.datetime, until: dt.datetime) -> Iterator[ReceivedVersion]:
+    def replacements_received(
+        self, since: dt.datetime, until: dt.datetime, *, after: str | None = None
+    ) -> Iterator[ReceivedVersion]:
         """The replacing CAD versions received from `since` up to (not including) `until`, by account."""
         assessed = cad_version.c.duty_cents + cad_version.c.gst_cents + cad_version.c.excise_cents
         query = (
@@ -193,7 +221,7 @@ class Statements:
                 cad_version.c.version,
             )
         )
-        for row in self._stream(query):
+        for row in self._stream(self._after(query, cad_version.c.importer_bn15, after)):
             yield ReceivedVersion(
                 account=row.importer_bn15,
                 transaction_number=row.transaction_number,
@@ -205,13 +233,20 @@ class Statements:
             )
 
     def monthly_charges(
-        self, first: dt.date, last: dt.date, *, current_from: dt.date, kinds: Collection[EntryKind]
+        self,
+        first: dt.date,
+        last: dt.date,
+        *,
+        current_from: dt.date,
+        kinds: Collection[EntryKind],
+        after: str | None = None,
     ) -> Iterator[MonthlyCharge]:
         """Per account and calendar month, the receivable debits less credits of the entries of `kinds`
         dated `first`..`last`; days from `current_from` on are the current period. Ordered by account."""
-        for account, flag, in_year, in_month, cents in self._stream(
-            self._monthly_query(first, last, current_from, kinds)
-        ):
+        query = self._after(
+            self._monthly_query(first, last, current_from, kinds), journal_entry.c.account, after
+        )
+        for account, flag, in_year, in_month, cents in self._stream(query):
             yield MonthlyCharge(
                 account=account,
                 in_current_period=bool(flag),
@@ -242,6 +277,35 @@ class Statements:
             .group_by(journal_entry.c.account, current, year, month)
             .order_by(self._by_account(journal_entry.c.account), current, year, month)
         )
+
+    def receivables(
+        self, day: dt.date, *, after: str | None = None
+    ) -> Iterator[tuple[str, tuple[DueAmount, ...]]]:
+        """What every account with receivable entries dated up to `day` owes per due date, oldest due debt
+        cleared first (`outstanding_by_due_date`, as `Journal.balance`), in account order; from the lines
+        on the receivables `AR:<account>`, so one account's totals are all one query streams at a time."""
+        query = (
+            select(
+                journal_line.c.ledger_account,
+                journal_entry.c.due_date,
+                func.sum(journal_line.c.debit_cents).label("debits"),
+                func.sum(journal_line.c.credit_cents).label("credits"),
+            )
+            .join(journal_entry, journal_entry.c.id == journal_line.c.entry_id)
+            .where(
+                journal_line.c.ledger_account.startswith(RECEIVABLE_PREFIX),
+                journal_entry.c.business_date <= day,
+            )
+            .group_by(journal_line.c.ledger_account, journal_entry.c.due_date)
+            .order_by(self._by_account(journal_line.c.ledger_account))
+        )
+        if after is not None:
+            query = self._after(query, journal_line.c.ledger_account, receivable_account(after))
+        for ledger_account, rows in groupby(self._stream(query), lambda row: row.ledger_account):
+            totals = [(row.due_date, int(row.debits), int(row.credits)) for row in rows]
+            debits = [(due, cents) for due, cents, _ in totals]
+            credits = sum(cents for _, _, cents in totals)
+            yield ledger_account.removeprefix(RECEIVABLE_PREFIX), outstanding_by_due_date(debits, credits)
 
     def sent_digests(self, files: Collection[tuple[int, str]]) -> dict[tuple[int, str], str]:
         """The SHA-256 of each (broker id, name) among `files` already in an outbox (one query)."""

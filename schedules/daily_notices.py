@@ -1,56 +1,51 @@
 """The daily notice batch: one notice per importer account with activity on a business day (schedules layer).
 
-`run_daily_notices(day, uow)` reports the entries *posted* on business day `day`: the job's date is the
-posting day, not the day it runs; the scheduler runs it Tuesday to Saturday after midnight ET for the
+`run_daily_notices(day, reader, after)` reports the entries *posted* on business day `day`: the job's date is
+the posting day, not the day it runs; the scheduler runs it Tuesday to Saturday after midnight ET for the
 previous business day (schedules.calendar). Entries dated on a weekend day or a federal holiday go out with
 the next business day's notice (its postedFrom..postedThrough), so running the job for every business day
 reports every posting exactly once; for a day that is not a business day there is nothing to do. Each
 notice goes, as `dn-<BN15>-<CCYYMMDD>.xml` (MIG.md §5), to the broker the importer named to receive its
 statements; an importer with none is counted `undeliverable` and logged. The day's entries are read in one
 query ordered by account and handed out one account at a time, each re-hashed before it is reported (a
-tampered journal fails the batch). A re-run queues nothing new: a notice already sent with the same bytes
-is counted `unchanged`, one that would now read differently fails the batch (`IdempotencyConflict`).
+tampered journal fails the batch). The runner queues the notices a chunk of accounts at a time
+(`schedules.runner`): a notice already sent with the same bytes is counted `unchanged`, one that would now
+read differently fails the batch (`IdempotencyConflict`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from collections import Counter
 from collections.abc import Iterator
 from typing import Final
 from zoneinfo import ZoneInfo
-
-import structlog
 
 from domain.calendar import ONE_DAY, HolidayCalendar, is_business_day
 from domain.holidays_ca import CanadianHolidays
 from domain.journal import PostedEntry
 from domain.statement import Movement, receivable_movement, verify_posted
-from ledger.errors import IdempotencyConflict
-from ledger.statements import AccountCursor, ReceivedVersion, Recipient, Statements
+from ledger.statements import AccountCursor, ReceivedVersion, Statements
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from outbound.daily_notice import DailyNotice, UnderReview, daily_notice_name, render_daily_notice
-from schedules.report import BatchReport
+from schedules.report import AccountWork, delivery
 
 JOB: Final = "daily-notices"
 NOTICE_ZONE: Final = ZoneInfo("America/Toronto")  # DOMAIN.md: business days and notices are Eastern time
 HOLIDAYS: Final = CanadianHolidays()  # federal holidays only (province None): the notice run is national
-FLUSH_FILES: Final = 500  # files checked against the outboxes in one query
 _SEARCH_LIMIT_DAYS: Final = 366  # a calendar without a business day in a year is broken
-log = structlog.get_logger("schedules.daily_notices")
 
 
-def run_daily_notices(business_date: dt.date, uow: SqlAlchemyUnitOfWork) -> BatchReport:
-    """Queue the daily notices of `business_date`'s postings in `uow` (the runner commits)."""
+def run_daily_notices(
+    business_date: dt.date, reader: SqlAlchemyUnitOfWork, after: str | None = None
+) -> Iterator[AccountWork]:
+    """The notice of every account (after `after`) with activity reported on `business_date` (a BatchJob)."""
     days = notice_days(business_date, HOLIDAYS)
     if days is None:
-        return BatchReport(job=JOB, business_date=business_date)
-    queries = Statements(uow.connection)
-    postings = AccountCursor(queries.postings(*days), key=lambda posted: posted.entry.account)
-    reviews = AccountCursor(_under_review(queries, *days), key=lambda version: version.account)
-    recipients = AccountCursor(queries.recipients(), key=lambda recipient: recipient.account)
-    delivery = Delivery(uow, queries, kind="dn")
+        return
+    queries = Statements(reader.connection)
+    postings = AccountCursor(queries.postings(*days, after=after), key=lambda posted: posted.entry.account)
+    reviews = AccountCursor(_under_review(queries, *days, after), key=lambda version: version.account)
+    recipients = AccountCursor(queries.recipients(after=after), key=lambda recipient: recipient.account)
     for account in _accounts_with_activity(postings, reviews):
         recipient = next(iter(recipients.take(account)), None)
         entries = postings.take(account)
@@ -63,9 +58,14 @@ def run_daily_notices(business_date: dt.date, uow: SqlAlchemyUnitOfWork) -> Batc
             movements=checked_movements(entries),
             under_review=tuple(_adjustment(version) for version in reviews.take(account)),
         )
-        delivery.counts.update(accounts=1, postings=len(entries))
-        delivery.send(recipient, account, daily_notice_name(notice), render_daily_notice(notice))
-    return BatchReport(job=JOB, business_date=business_date, counts=delivery.finish())
+        yield delivery(
+            recipient,
+            account,
+            kind="dn",
+            name=daily_notice_name(notice),
+            content=render_daily_notice(notice),
+            counts={"accounts": 1, "postings": len(entries)},
+        )
 
 
 def notice_days(notice_day: dt.date, holidays: HolidayCalendar) -> tuple[dt.date, dt.date] | None:
@@ -96,58 +96,6 @@ def checked_movements(entries: list[PostedEntry]) -> tuple[Movement, ...]:
     return tuple(movements)
 
 
-class Delivery:
-    """Queues a batch's files for each importer's statements recipient, a chunk at a time, and counts what
-    became of them: `files` (queued), `unchanged` (the very same file was sent before: a re-run) or
-    `undeliverable` (no broker receives the importer's statements; logged). Call `finish` at the end."""
-
-    def __init__(self, uow: SqlAlchemyUnitOfWork, queries: Statements, *, kind: str) -> None:
-        self._uow = uow
-        self._queries = queries
-        self._kind = kind
-        self._pending: list[tuple[int, str, bytes]] = []
-        self.counts: Counter[str] = Counter()
-
-    def send(self, recipient: Recipient | None, account: str, name: str, content: bytes) -> None:
-        """Queue `content` as `name` for the recipient (in the next flush)."""
-        if recipient is None or recipient.broker_id is None:
-            log.warning(
-                "file.undelivered", kind=self._kind, account=account, reason="no statements recipient"
-            )
-            self.counts["undeliverable"] += 1
-            return
-        self._pending.append((recipient.broker_id, name, content))
-        if len(self._pending) >= FLUSH_FILES:
-            self._flush()
-
-    def finish(self) -> dict[str, int]:
-        """Queue what is pending; the counts.
-
-        Raises:
-            ledger.errors.IdempotencyConflict: a broker already has a file of that name with other content.
-        """
-        self._flush()
-        return dict(self.counts)
-
-    def _flush(self) -> None:
-        sent = self._queries.sent_digests([(broker_id, name) for broker_id, name, _ in self._pending])
-        for broker_id, name, content in self._pending:
-            digest = sent.get((broker_id, name))
-            if digest is None:
-                self._uow.files.send(
-                    broker_id=broker_id, name=name, kind=self._kind, content=content, inbound_file_id=None
-                )
-                self.counts["files"] += 1
-            elif digest == hashlib.sha256(content).hexdigest():
-                self.counts["unchanged"] += 1
-            else:
-                raise IdempotencyConflict(
-                    f"{name} was already sent to broker {broker_id} with other content; a sent file is never "
-                    "replaced (what the ledger says for it has changed since: check `ledger verify`)."
-                )
-        self._pending.clear()
-
-
 def _accounts_with_activity(
     *cursors: AccountCursor[PostedEntry] | AccountCursor[ReceivedVersion],
 ) -> Iterator[str]:
@@ -157,12 +105,14 @@ def _accounts_with_activity(
         yield min(heads)
 
 
-def _under_review(queries: Statements, first: dt.date, last: dt.date) -> Iterator[ReceivedVersion]:
+def _under_review(
+    queries: Statements, first: dt.date, last: dt.date, after: str | None
+) -> Iterator[ReceivedVersion]:
     """The adjustments received on the notice's days: replacing versions received on or after their due
     date, which `domain.postings.posting_kind` sends to review (whatever was decided since)."""
     since = dt.datetime.combine(first, dt.time(), tzinfo=NOTICE_ZONE)
     until = dt.datetime.combine(last + ONE_DAY, dt.time(), tzinfo=NOTICE_ZONE)
-    for version in queries.replacements_received(since, until):
+    for version in queries.replacements_received(since, until, after=after):
         if version.received_at.astimezone(NOTICE_ZONE).date() >= version.due_date:
             yield version
 

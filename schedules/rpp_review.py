@@ -1,8 +1,8 @@
 """The RPP annual review, on 20 October (schedules layer).
 
-`run_rpp_review(day, uow)` reviews, on 20 October, every importer account that posted duties and taxes in
-the review period (20 October of the year before to 19 October) or in the one before it; on any other day
-it has nothing to do. Per account, the highest calendar month of duties and taxes, GST included (the
+`run_rpp_review(day, reader, after)` reviews, on 20 October, every importer account that posted duties and
+taxes in the review period (20 October of the year before to 19 October) or in the one before it; on any
+other day it has nothing to do. Per account, the highest calendar month of duties and taxes, GST included (the
 receivable movements of assessments, corrections, adjustments and cancellations; not interest, penalties or
 payments), gives the security required (`domain.statement.rpp_requirement`). The previous review's
 requirement is recomputed the same way from the period before, not stored: entries are dated by the day they
@@ -28,35 +28,44 @@ from domain.statement import (
 from ledger.statements import AccountCursor, MonthlyCharge, Statements
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from outbound.rpp_notice import render_rpp_notice, rpp_notice_name
-from schedules.daily_notices import Delivery
-from schedules.report import BatchReport
+from schedules.report import AccountWork, delivery
 
 JOB: Final = "rpp-review"
+INCREASED: Final = {"accounts": 1, "increased": 1}
 
 
-def run_rpp_review(business_date: dt.date, uow: SqlAlchemyUnitOfWork) -> BatchReport:
-    """Review every account on `business_date` (20 October) and queue the notices of increases in `uow`."""
+def run_rpp_review(
+    business_date: dt.date, reader: SqlAlchemyUnitOfWork, after: str | None = None
+) -> Iterator[AccountWork]:
+    """Review every account (after `after`) on 20 October; the notices of increases (a BatchJob)."""
     if not is_review_day(business_date):
-        return BatchReport(job=JOB, business_date=business_date)
-    queries = Statements(uow.connection)
-    recipients = AccountCursor(queries.recipients(), key=lambda recipient: recipient.account)
-    delivery = Delivery(uow, queries, kind="rpp")
-    for review in reviews(queries, business_date):
-        delivery.counts["accounts"] += 1
+        return
+    queries = Statements(reader.connection)
+    recipients = AccountCursor(queries.recipients(after=after), key=lambda recipient: recipient.account)
+    for review in reviews(queries, business_date, after=after):
         if not review.increased:
+            yield AccountWork(account=review.account, counts={"accounts": 1})
             continue
-        delivery.counts["increased"] += 1
         recipient = next(iter(recipients.take(review.account)), None)
         content = render_rpp_notice(review, recipient.importer_name if recipient else "")
-        delivery.send(recipient, review.account, rpp_notice_name(review), content)
-    return BatchReport(job=JOB, business_date=business_date, counts=delivery.finish())
+        yield delivery(
+            recipient,
+            review.account,
+            kind="rpp",
+            name=rpp_notice_name(review),
+            content=content,
+            counts=INCREASED,
+        )
 
 
-def reviews(queries: Statements, review_day: dt.date) -> Iterator[RppReview]:
-    """The review of every account with duties and taxes in this review period or the one before."""
+def reviews(queries: Statements, review_day: dt.date, *, after: str | None = None) -> Iterator[RppReview]:
+    """The review of every account (after `after`) with duties and taxes in this review period or the one
+    before, in account order."""
     previous = review_period(review_day.replace(year=review_day.year - 1))
     current = review_period(review_day)
-    months = queries.monthly_charges(previous.start, current.end, current_from=current.start, kinds=CAD_KINDS)
+    months = queries.monthly_charges(
+        previous.start, current.end, current_from=current.start, kinds=CAD_KINDS, after=after
+    )
     by_account = AccountCursor(months, key=lambda charge: charge.account)
     while (account := by_account.next_account()) is not None:
         charges = by_account.take(account)

@@ -1,32 +1,50 @@
-"""Running one batch for one business date, exactly once (schedules layer).
+"""Running one batch for one business date, exactly once, a chunk of accounts at a time (schedules layer).
 
-`run_batch` is what `carm-gateway batch run` and the scheduler call. In one unit of work (BEGIN IMMEDIATE on
-SQLite, where a batch is a writer from its first statement) it records the attempt (`ledger.batches`), runs
-the job, marks the attempt succeeded and commits: the work and its record stand or fall together. A date
-already done is a no-op (None) unless forced. When the job raises, its transaction is rolled back, a `failed`
-attempt is recorded in a transaction of its own, and `BatchFailed` tells the caller in one sentence. Each
-batch logs `batch.started`, then `batch.completed` (counts, duration) or `batch.failed`.
+`run_batch` is what `carm-gateway batch run` and the scheduler call. It records the attempt in a transaction
+of its own (`ledger.batches`: a new one, or the one a killed run left `running`, resumed after its last
+chunk), then reads the ledger in one read-only transaction — on PostgreSQL REPEATABLE READ, so every query of
+the run sees one snapshot and a statement's opening, movements and closing agree even while CADs are posted
+— and applies the job's work `CHUNK_ACCOUNTS` accounts at a time, each chunk in a transaction (BEGIN
+IMMEDIATE on SQLite) that also records how far the run has come. The attempt is marked succeeded after the
+last chunk. So a batch holds at most one chunk's locks (the journal takes an advisory lock per account on
+PostgreSQL), memory stays flat, and a run killed anywhere resumes where it stopped: each chunk is committed
+with its progress or not at all, and a file or entry already there with the same content is counted
+`unchanged` (a forced rerun), with other content refused (`IdempotencyConflict`). A date already done is a
+no-op (None) unless forced. When the job raises, the chunk in hand is rolled back (the chunks before it
+stay: their files and entries are right and a rerun finds them unchanged), the attempt is marked `failed`,
+and `BatchFailed` tells the caller in one sentence. When the store goes away (`StoreUnavailable`) the
+attempt is left `running`, not failed: the next run — the scheduler's next tick, or the operator's — resumes
+it after its last chunk. Each batch logs `batch.started`, then
+`batch.completed` (counts, duration) or `batch.failed`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Mapping
-from typing import Protocol
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
+from typing import Final, Protocol
 
 import structlog
+from sqlalchemy import text
 
 from domain.clock import Clock
 from domain.errors import DomainError
-from ledger.batches import BatchRuns
+from ledger.batches import BatchRun, BatchRuns, deliver_files
 from ledger.errors import LedgerError, StoreUnavailable
+from ledger.journal import PostOutcome
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from schedules.errors import BatchFailed, ScheduleError, UnknownJob
 from schedules.jobs import JOBS
-from schedules.report import BatchJob, BatchReport
+from schedules.report import AccountWork, BatchJob, BatchReport
 
 log: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(__name__)
+
+# Accounts whose work one transaction applies: a few hundred advisory locks on PostgreSQL (well inside the
+# default lock table of 64 × max_connections), some hundreds of kilobytes of files.
+CHUNK_ACCOUNTS: Final = 500
 
 # Errors our own code raises on purpose, with a sentence for the operator; anything else is a bug and is
 # logged with its traceback.
@@ -40,6 +58,10 @@ class BatchSystem(Protocol):
     def clock(self) -> Clock: ...
 
     def unit_of_work(self, *, immediate: bool = False) -> SqlAlchemyUnitOfWork: ...
+
+
+class _TakenOver(Exception):
+    """Another process moved the attempt on (or ended it) while this one worked on it."""
 
 
 def find_job(name: str, jobs: Mapping[str, BatchJob] = JOBS) -> BatchJob:
@@ -61,21 +83,34 @@ def run_batch(
     force: bool = False,
     *,
     jobs: Mapping[str, BatchJob] = JOBS,
+    chunk_accounts: int = CHUNK_ACCOUNTS,
 ) -> BatchReport | None:
-    """Run batch `name` for `business_date`; None when it was already done (and not forced).
+    """Run batch `name` for `business_date`; None when it was already done (and not forced), or another
+    process finished it while this one worked.
 
     Raises:
         UnknownJob: no job has that name.
-        BatchFailed: the job failed; nothing it did was kept, and the failure is recorded.
+        BatchFailed: the job failed (its chunk in hand rolled back, the failure recorded), or the store went
+            away (the attempt left running, to be resumed).
     """
     job = find_job(name, jobs)
     started_at, began = system.clock.now(), time.monotonic()
     bound = log.bind(job=name, business_date=business_date.isoformat())
+    runner = _Runner(system, name, business_date, chunk_accounts)
     try:
-        report = _run(system, name, job, business_date, force)
+        report = runner.run(job, force)
+    except _TakenOver:
+        bound.info("batch.taken_over")
+        return None
+    except StoreUnavailable as error:  # infrastructure: resumed later, not failed (DESIGN.md "Errors")
+        bound.warning("batch.interrupted", error=str(error), duration_ms=_ms(began))
+        raise BatchFailed(
+            f"Batch {name} for {business_date} was interrupted: {str(error).rstrip('.')}; it resumes where "
+            "it stopped when it runs again."
+        ) from error
     except Exception as error:  # the per-batch boundary: any failure is recorded and reported, never lost
         reason = str(error) if isinstance(error, _EXPECTED) else f"{type(error).__name__}: {error}"
-        _record_failure(system, name, business_date, started_at, reason)
+        _record_failure(system, name, business_date, started_at, reason, runner.run_id)
         bound.error(
             "batch.failed", error=reason, duration_ms=_ms(began), exc_info=not isinstance(error, _EXPECTED)
         )
@@ -87,32 +122,110 @@ def run_batch(
     return report
 
 
-def _run(
-    system: BatchSystem, name: str, job: BatchJob, business_date: dt.date, force: bool
-) -> BatchReport | None:
-    with system.unit_of_work(immediate=True) as uow:
-        runs = BatchRuns(uow.connection, system.clock)
-        run = runs.start(name, business_date, force=force)
+class _Runner:
+    """One process's run of one (job, date): start or resume the attempt, apply its chunks, finish it."""
+
+    def __init__(self, system: BatchSystem, name: str, business_date: dt.date, chunk_accounts: int) -> None:
+        self._system = system
+        self._name = name
+        self._date = business_date
+        self._chunk = chunk_accounts
+        self.run_id: int | None = None
+
+    def run(self, job: BatchJob, force: bool) -> BatchReport | None:
+        with self._system.unit_of_work(immediate=True) as uow:
+            run = self._runs(uow).start(self._name, self._date, force=force)
+            uow.commit()
         if run is None:
             return None
-        log.info("batch.started", job=name, business_date=business_date.isoformat(), attempt=run.attempt)
-        report = job(business_date, uow)
-        runs.succeed(run, report.summary())
-        uow.commit()
-    return report
+        self.run_id = run.id
+        log.info(
+            "batch.started",
+            job=self._name,
+            business_date=self._date.isoformat(),
+            attempt=run.attempt,
+            resumed_after=run.after,
+        )
+        with self._system.unit_of_work() as reader:
+            _read_one_snapshot(reader)
+            for chunk in _chunks(job(self._date, reader, run.after), run.after, self._chunk):
+                run = self._apply(run, chunk)
+        report = BatchReport(job=self._name, business_date=self._date, counts=dict(run.counts))
+        with self._system.unit_of_work(immediate=True) as uow:
+            if not self._runs(uow).succeed(run, report.summary()):
+                raise _TakenOver
+            uow.commit()
+        return report
+
+    def _apply(self, run: BatchRun, chunk: list[AccountWork]) -> BatchRun:
+        with self._system.unit_of_work(immediate=True) as uow:
+            counts = Counter(run.counts)
+            for work in chunk:
+                counts.update(work.counts)
+            counts.update(_post(uow, chunk))
+            counts.update(_send(self._system, uow, chunk))
+            advanced = self._runs(uow).advance(run, after=chunk[-1].account, counts=counts)
+            if advanced is None:
+                raise _TakenOver
+            uow.commit()
+        return advanced
+
+    def _runs(self, uow: SqlAlchemyUnitOfWork) -> BatchRuns:
+        return BatchRuns(uow.connection, self._system.clock)
+
+
+def _read_one_snapshot(reader: SqlAlchemyUnitOfWork) -> None:
+    """Make the reading transaction one snapshot: on PostgreSQL REPEATABLE READ, READ ONLY (its first
+    statement); SQLite's read transaction in WAL mode is one snapshot already."""
+    if reader.connection.dialect.name == "postgresql":
+        reader.connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+
+
+def _chunks(works: Iterable[AccountWork], after: str | None, size: int) -> Iterator[list[AccountWork]]:
+    """The work in chunks of `size` accounts, from after account `after` on, checked in account order."""
+    last = after
+    stream = iter(works)
+    while chunk := list(islice(stream, size)):
+        for work in chunk:
+            if last is not None and work.account <= last:
+                raise ValueError(f"batch work for account {work.account} came after {last}: out of order")
+            last = work.account
+        yield chunk
+
+
+def _post(uow: SqlAlchemyUnitOfWork, chunk: list[AccountWork]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    entries = [entry for work in chunk for entry in work.entries]
+    for entry, outcome in zip(entries, uow.journal.post_all(entries), strict=True):
+        if outcome is PostOutcome.POSTED:
+            counts.update(entries=1, cents=entry.total_debits)
+        else:
+            counts["unchanged"] += 1
+    return counts
+
+
+def _send(system: BatchSystem, uow: SqlAlchemyUnitOfWork, chunk: list[AccountWork]) -> Counter[str]:
+    files = [file for work in chunk for file in work.files]
+    delivered = deliver_files(uow.connection, system.clock, files)
+    return +Counter(files=delivered.queued, unchanged=delivered.unchanged)  # zeros left out
 
 
 def _record_failure(
-    system: BatchSystem, name: str, business_date: dt.date, started_at: dt.datetime, reason: str
+    system: BatchSystem,
+    name: str,
+    business_date: dt.date,
+    started_at: dt.datetime,
+    reason: str,
+    run_id: int | None,
 ) -> None:
     try:
         with system.unit_of_work(immediate=True) as uow:
             BatchRuns(uow.connection, system.clock).fail(
-                name, business_date, started_at=started_at, error=reason
+                name, business_date, started_at=started_at, error=reason, run_id=run_id
             )
             uow.commit()
     except StoreUnavailable:
-        # The store is down: the run left nothing behind and will be due again when it is back.
+        # The store is down: the attempt stays `running` after its last chunk and is resumed when it is back.
         log.warning("batch.failure_not_recorded", job=name, business_date=business_date.isoformat())
 
 

@@ -1,18 +1,19 @@
 """The statement of account batch, on the 25th of every month (schedules layer).
 
-`run_statements(day, uow)` issues, on the 25th, the statements of the billing period from the 18th of the
-month before to the 17th (DOMAIN.md "Billing period"); on any other day it has nothing to do. Every importer
-account with a balance or activity gets one: its opening balance (everything posted before the period), every
-entry posted in the period whichever broker filed it, and its closing balance, amount due and payment due
-date; as `soa-<BN15>-<CCYYMM>.xml` (MIG.md §5) to the broker the importer named to receive its statements
-(none: `undeliverable`). Before anything is written, the arithmetic is checked against the ledger: opening +
-movements must equal the closing balance summed by a separate query up to the period's end, and every entry
-listed is re-hashed; a mismatch or a tampered entry fails the batch with the account named.
+`run_statements(day, reader, after)` issues, on the 25th, the statements of the billing period from the 18th
+of the month before to the 17th (DOMAIN.md "Billing period"); on any other day it has nothing to do. Every
+importer account with a balance or activity gets one: its opening balance (everything posted before the
+period), every entry posted in the period whichever broker filed it, and its closing balance, amount due and
+payment due date; as `soa-<BN15>-<CCYYMM>.xml` (MIG.md §5) to the broker the importer named to receive its
+statements (none: `undeliverable`). Before anything is written, the arithmetic is checked against the ledger:
+opening + movements must equal the closing balance summed by a separate query up to the period's end, and
+every entry listed is re-hashed; a mismatch or a tampered entry fails the batch with the account named.
 
 Memory stays flat however many accounts there are: three queries stream ordered by account (the closing
 balances, which drive; the opening balances; the period's entries with their lines) plus the recipients,
-and they are merged one account at a time. `statement_of` builds one account's statement the same way, for
-`carm-gateway ledger statement`.
+and they are merged one account at a time; the runner queues the statements a chunk of accounts at a time
+(`schedules.runner`), and a resumed run starts its queries after the last account done. `statement_of`
+builds one account's statement the same way, for `carm-gateway ledger statement`.
 """
 
 from __future__ import annotations
@@ -26,23 +27,28 @@ from domain.statement import Statement, StatementMismatch, build_statement, stat
 from ledger.statements import AccountCursor, Recipient, Statements
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from outbound.statement import render_statement, statement_name
-from schedules.daily_notices import Delivery, checked_movements
-from schedules.report import BatchReport
+from schedules.daily_notices import checked_movements
+from schedules.report import AccountWork, delivery
 
 JOB: Final = "statements"
 
 
-def run_statements(business_date: dt.date, uow: SqlAlchemyUnitOfWork) -> BatchReport:
-    """Queue the statements issued on `business_date` (the 25th) in `uow` (the runner commits)."""
+def run_statements(
+    business_date: dt.date, reader: SqlAlchemyUnitOfWork, after: str | None = None
+) -> Iterator[AccountWork]:
+    """The statement of every account (after `after`) issued on `business_date`, the 25th (a BatchJob)."""
     period = statement_period(business_date)
     if period is None:
-        return BatchReport(job=JOB, business_date=business_date)
-    queries = Statements(uow.connection)
-    delivery = Delivery(uow, queries, kind="soa")
-    for statement, recipient in stream_statements(queries, period):
-        delivery.counts.update(accounts=1, postings=len(statement.movements))
-        delivery.send(recipient, statement.account, statement_name(statement), render_statement(statement))
-    return BatchReport(job=JOB, business_date=business_date, counts=delivery.finish())
+        return
+    for statement, recipient in stream_statements(Statements(reader.connection), period, after=after):
+        yield delivery(
+            recipient,
+            statement.account,
+            kind="soa",
+            name=statement_name(statement),
+            content=render_statement(statement),
+            counts={"accounts": 1, "postings": len(statement.movements)},
+        )
 
 
 def statement_of(uow: SqlAlchemyUnitOfWork, account: str, period: BillingPeriod) -> Statement:
@@ -66,20 +72,26 @@ def statement_of(uow: SqlAlchemyUnitOfWork, account: str, period: BillingPeriod)
 
 
 def stream_statements(
-    queries: Statements, period: BillingPeriod, *, account: str | None = None
+    queries: Statements, period: BillingPeriod, *, account: str | None = None, after: str | None = None
 ) -> Iterator[tuple[Statement, Recipient | None]]:
-    """The checked statement of every account with a balance or activity (or of `account` alone), in
-    account order, with the broker that receives it.
+    """The checked statement of every account with a balance or activity (or of `account` alone; or of the
+    accounts after `after`), in account order, with the broker that receives it.
 
     Raises:
         domain.statement.StatementMismatch: naming the first account whose arithmetic or entries are wrong.
     """
-    openings = AccountCursor(queries.receivable_balances(before=period.start, account=account), key=_first)
-    postings = AccountCursor(
-        queries.postings(period.start, period.end, account=account), key=lambda posted: posted.entry.account
+    openings = AccountCursor(
+        queries.receivable_balances(before=period.start, account=account, after=after), key=_first
     )
-    recipients = AccountCursor(queries.recipients(account=account), key=lambda recipient: recipient.account)
-    for holder, closing in queries.receivable_balances(through=period.end, account=account):
+    postings = AccountCursor(
+        queries.postings(period.start, period.end, account=account, after=after),
+        key=lambda posted: posted.entry.account,
+    )
+    recipients = AccountCursor(
+        queries.recipients(account=account, after=after), key=lambda recipient: recipient.account
+    )
+    closings = queries.receivable_balances(through=period.end, account=account, after=after)
+    for holder, closing in closings:
         opening = sum(cents for _, cents in openings.take(holder, skipped=_not_in_closing))
         entries = postings.take(holder, skipped=_not_in_closing)
         recipient = next(iter(recipients.take(holder)), None)

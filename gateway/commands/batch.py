@@ -2,8 +2,8 @@
 layer).
 
 MIG.md §7. The command runs the very code the scheduler runs (`schedules.runner.run_batch`): a date already
-done is left alone unless `--force` adds a new attempt; a failure is recorded in `batch_run`, rolled back, and
-reported as one sentence with exit 1.
+done is left alone unless `--force` adds a new attempt; a run that was killed or lost its database resumes
+where it stopped; a failure is recorded in `batch_run` and reported as one sentence with exit 1.
 """
 
 from __future__ import annotations

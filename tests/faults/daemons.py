@@ -16,7 +16,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,9 +143,17 @@ class Gateways:
         """The PostgreSQL application_name of daemon `name`'s connections (unique to this test)."""
         return f"carm_fault_{self._token}_{name}"
 
-    def start(self, name: str, *, kill_point: str | None = None, **settings: str) -> Gateway:
+    def start(
+        self,
+        name: str,
+        *,
+        kill_point: str | None = None,
+        preexec_fn: Callable[[], None] | None = None,
+        **settings: str,
+    ) -> Gateway:
         """Start `carm-gateway serve` as daemon `name` (its log: `<name>-<n>.log`); with `kill_point`,
-        the launcher that SIGKILLs itself there instead (see kill_point_gateway.py)."""
+        the launcher that SIGKILLs itself there instead (see kill_point_gateway.py); `preexec_fn` runs in
+        the daemon's process before it starts (e.g. to set a resource limit)."""
         number = sum(g.name == name for g in self.started) + 1
         log = self._directory / f"{name}-{number:03d}.log"
         url = with_application_name(self._database_url, self.application_name(name))
@@ -156,7 +164,13 @@ class Gateways:
             command = [sys.executable, str(KILL_POINT_LAUNCHER), "serve"]
         with log.open("wb") as stdout, log.with_suffix(".err").open("wb") as stderr:
             process = subprocess.Popen(
-                command, env=env, cwd=self._directory, stdout=stdout, stderr=stderr, start_new_session=True
+                command,
+                env=env,
+                cwd=self._directory,
+                stdout=stdout,
+                stderr=stderr,
+                start_new_session=True,
+                preexec_fn=preexec_fn,
             )
         gateway = Gateway(name=name, process=process, log=log)
         self.started.append(gateway)

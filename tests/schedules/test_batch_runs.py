@@ -35,7 +35,7 @@ def journal_count(system: System) -> int:
 def test_a_batch_run_twice_is_done_once(system: System) -> None:
     jobs, calls = recording_jobs("interest")
     report = run_batch(system, "interest", DAY, jobs=jobs)
-    assert report is not None and report.summary() == "interest for 2025-08-01: 1 markers"
+    assert report is not None and report.summary() == "interest for 2025-08-01: 1 markers, 1 entries, 1 cents"
     assert run_batch(system, "interest", DAY, jobs=jobs) is None
     assert calls == [("interest", DAY)]
     assert runs(system) == [("interest", DAY, 1, "succeeded")]

@@ -22,7 +22,7 @@ from gateway.bootstrap import System
 from ledger.errors import IdempotencyConflict
 from ledger.schema import outbound_file
 from outbound.schemas import DAILY_NOTICE_XSD, safe_parser, schema
-from schedules.daily_notices import notice_days, run_daily_notices
+from schedules.daily_notices import JOB, notice_days
 from schedules.report import BatchReport
 from tests.builders import tamper_with_a_line
 from tests.gateway.cad_files import (
@@ -35,6 +35,7 @@ from tests.gateway.cad_files import (
     register,
 )
 from tests.gateway.test_pipeline import upload_and_process
+from tests.schedules.fakes import run_job
 
 OTHER_SENDER = "OTHERBROKER"
 SECOND = "222222226RM0001"  # files through DEMOBROKER, statements to OTHERBROKER
@@ -97,10 +98,7 @@ def pay(system: System, day: dt.date, reference: str, cents: int, importer: str 
 
 
 def run(system: System, day: dt.date) -> BatchReport:
-    with system.unit_of_work() as uow:
-        report = run_daily_notices(day, uow)
-        uow.commit()
-    return report
+    return run_job(system, JOB, day)
 
 
 def outbox(system: System, sender_id: str, prefix: str = "dn-") -> dict[str, bytes]:

@@ -62,12 +62,12 @@ def test_one_thousand_dollars_overdue_for_ten_days_at_nine_percent_costs_2_50(sy
     prepare(system)
     # Not overdue on its due date: no interest for 31 July.
     report = run_batch(system, "interest", DUE)
-    assert report is not None and report.counts == {"entries": 0, "unchanged": 0, "cents": 0}
+    assert report is not None and report.counts == {}
     # 1 to 10 August, each day on the overdue of that day (the interest before it included):
     #   1000.00 × 0.09 / 365 = 0.246575… → 0.25, then 1000.25 → 0.246636… → 0.25, … 1002.25 → 0.247130… → 0.25
     for day in days(dt.date(2025, 8, 1), 10):
         report = run_batch(system, "interest", day)
-        assert report is not None and report.counts == {"entries": 1, "unchanged": 0, "cents": 25}
+        assert report is not None and report.counts == {"entries": 1, "cents": 25}
     assert balance(system) == 100_250
     # Each day's interest is due the day it is charged, so it is overdue (and compounds) from the next day.
     assert interest_entries(system) == [(day, day) for day in days(dt.date(2025, 8, 1), 10)]
@@ -96,7 +96,7 @@ def test_a_payment_clears_the_oldest_debt_first_so_only_what_remains_of_it_draws
     # 1 August: 300.00 of July's debt is left overdue: 300.00 × 0.09 / 365 = 0.073972… → 0.07
     # (applied to the newest debt instead, 1,000.00 would be overdue and cost 0.25).
     report = run_batch(system, "interest", dt.date(2025, 8, 1))
-    assert report is not None and report.counts == {"entries": 1, "unchanged": 0, "cents": 7}
+    assert report is not None and report.counts == {"entries": 1, "cents": 7}
     # 30 August: 300.00 + the 0.07 charged on 1 August + 700.00 due 29 August are overdue:
     # 1000.07 × 0.09 / 365 = 0.246592… → 0.25.
     report = run_batch(system, "interest", dt.date(2025, 8, 30))
@@ -115,14 +115,14 @@ def test_a_payment_counts_from_its_own_date_not_before(system: System) -> None:
     assert report is not None and report.counts["cents"] == 25
     # 5 August: only the 0.25 of interest is left overdue, which draws less than half a cent.
     report = run_batch(system, "interest", dt.date(2025, 8, 5))
-    assert report is not None and report.counts["entries"] == 0
+    assert report is not None and "entries" not in report.counts
 
 
 def test_a_forced_rerun_posts_nothing_twice(system: System) -> None:
     prepare(system)
     run_batch(system, "interest", dt.date(2025, 8, 1))
     report = run_batch(system, "interest", dt.date(2025, 8, 1), force=True)
-    assert report is not None and report.counts == {"entries": 0, "unchanged": 1, "cents": 0}
+    assert report is not None and report.counts == {"unchanged": 1}
     assert balance(system) == 100_025
 
 
@@ -151,11 +151,11 @@ def test_the_batch_command_runs_once_says_when_done_forces_and_fails_in_one_sent
     prepare(system)
     first = run(store, "batch", "run", "interest", "--date", "2025-08-01")
     assert first.exit_code == 0, first.output
-    assert first.output.splitlines()[-1] == "interest for 2025-08-01: 1 entries, 0 unchanged, 25 cents"
+    assert first.output.splitlines()[-1] == "interest for 2025-08-01: 1 entries, 25 cents"
     again = run(store, "batch", "run", "interest", "--date", "2025-08-01")
     assert again.output.splitlines()[-1] == "interest already done for 2025-08-01 (use --force to run again)"
     forced = run(store, "batch", "run", "interest", "--date", "2025-08-01", "--force")
-    assert forced.output.splitlines()[-1] == "interest for 2025-08-01: 0 entries, 1 unchanged, 0 cents"
+    assert forced.output.splitlines()[-1] == "interest for 2025-08-01: 1 unchanged"
     failed = run(store, "batch", "run", "interest", "--date", "2027-01-04")
     assert failed.exit_code == 1
     assert failed.output.splitlines()[-1].startswith(

@@ -23,7 +23,8 @@ from domain.statement import (
 from gateway.bootstrap import System
 from outbound.schemas import RPP_NOTICE_XSD, safe_parser, schema
 from schedules.report import BatchReport
-from schedules.rpp_review import run_rpp_review
+from schedules.rpp_review import JOB
+from tests.schedules.fakes import run_job
 from tests.schedules.test_daily_notices import OTHER_SENDER, outbox
 
 REVIEW_DAY = dt.date(2025, 10, 20)
@@ -145,10 +146,7 @@ def reviewed(system: System) -> System:
 
 
 def run(system: System, day: dt.date = REVIEW_DAY) -> BatchReport:
-    with system.unit_of_work() as uow:
-        report = run_rpp_review(day, uow)
-        uow.commit()
-    return report
+    return run_job(system, JOB, day)
 
 
 def test_only_the_accounts_whose_requirement_increased_are_notified(reviewed: System) -> None:

@@ -29,10 +29,11 @@ from gateway.cli import cli
 from outbound.schemas import STATEMENT_XSD, safe_parser, schema
 from outbound.statement import grouped
 from schedules.report import BatchReport
-from schedules.statements import run_statements
+from schedules.statements import JOB
 from tests.builders import tamper_with_a_line
 from tests.conftest import Store
 from tests.gateway.cad_files import IMPORTER, OTHER_TRANSACTION, SENDER, TRANSACTION
+from tests.schedules.fakes import run_job
 from tests.schedules.test_daily_notices import (
     FOURTH_TRANSACTION,
     IDLE,
@@ -148,10 +149,7 @@ def july(system: System) -> System:
 
 
 def run(system: System, day: dt.date = ISSUED) -> BatchReport:
-    with system.unit_of_work() as uow:
-        report = run_statements(day, uow)
-        uow.commit()
-    return report
+    return run_job(system, JOB, day)
 
 
 def statement_xml(system: System, sender_id: str, account: str) -> etree._Element:
