@@ -19,12 +19,15 @@ $(STAMP): setup.cfg pyproject.toml
 demo: $(STAMP)
 	$(BIN)/carm-gateway demo
 
-# Debian packages the tests use: the OpenSSH client (an independent SFTP client for end-to-end tests) and
-# poppler-utils (pdftotext reads the statement PDFs back).
+# Debian packages the tests use: the OpenSSH client (an independent SFTP client for end-to-end tests),
+# poppler-utils (pdftotext reads the statement PDFs back), and Chromium with its WebDriver (the dashboard is
+# tested in a real headless browser).
 system-packages:
-	@if ! command -v sftp >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then \
+	@if ! command -v sftp >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 \
+	  || ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
 	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq openssh-client poppler-utils; fi
+	  $$SUDO apt-get update -qq \
+	  && $$SUDO apt-get install -y -qq openssh-client poppler-utils chromium chromium-driver; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
@@ -42,6 +45,17 @@ pytest: $(STAMP) system-packages
 check: lint typecheck layers pytest
 
 test: check
+
+# Benchmarks (bench/README.md), each printing its table; `make bench BENCH_ARGS=--write` records them in
+# docs/BENCHMARKS.md. The load benchmark uses PostgreSQL at 127.0.0.1:5432 (CARM_BENCH_POSTGRES_URL); the SFTP
+# one compares with OpenSSH's own server (Debian openssh-server, installed here when missing).
+BENCH_ARGS ?=
+bench: $(STAMP) system-packages
+	@command -v /usr/sbin/sshd >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -qq openssh-server; }
+	$(BIN)/python bench/parse.py $(BENCH_ARGS)
+	$(BIN)/python bench/load.py --scale 0.05 $(BENCH_ARGS)
+	$(BIN)/python bench/sftp.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

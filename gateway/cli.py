@@ -6,6 +6,7 @@ operator as one sentence on stderr (exit 1; 2 for usage), never as a traceback u
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import traceback
@@ -16,18 +17,22 @@ import click
 
 from domain.errors import DomainError
 from domain.identifiers import ProgramAccount
+from gateway.alerts import AlertService, channels_of
 from gateway.bootstrap import System, bootstrap
 from gateway.commands.adjustment import adjustment
 from gateway.commands.batch import batch
 from gateway.commands.check import check
+from gateway.commands.operations import outbox, queue, status
 from gateway.commands.payments import payments
 from gateway.commands.reference import rates, tariff
 from gateway.commands.statement import statement
 from gateway.daemon import Daemon, Service
 from gateway.demo import load_demo_data
 from gateway.errors import GatewayError, UsageError
+from gateway.http.server import HttpService
 from gateway.keys import read_public_key
 from gateway.logging import configure_logging, get_logger
+from gateway.metrics import Metrics
 from gateway.pipeline import file_processor
 from gateway.scheduler import SchedulerService
 from gateway.settings import load_settings
@@ -233,21 +238,40 @@ ledger.add_command(statement)
 
 
 @cli.command()
+@click.option("--sftp-port", type=click.IntRange(0, 65535), help="Listen for SFTP here (0: any free port).")
+@click.option("--http-port", type=click.IntRange(0, 65535), help="Listen for HTTP here (0: any free port).")
+@click.option("--workers", type=click.IntRange(0, 64), help="Worker threads processing inbound files.")
 @click.pass_context
-def serve(ctx: click.Context) -> None:
+def serve(ctx: click.Context, sftp_port: int | None, http_port: int | None, workers: int | None) -> None:
     """Run the gateway daemon until SIGTERM or Ctrl-C."""
-    _serve(_system(ctx))
+    overrides: dict[str, Any] = {"sftp_port": sftp_port, "http_port": http_port, "workers_count": workers}
+    system = _system(ctx)
+    settings = dataclasses.replace(
+        system.settings, **{name: value for name, value in overrides.items() if value is not None}
+    )
+    _serve(dataclasses.replace(system, settings=settings))
 
 
 def _serve(system: System) -> None:
-    workers = WorkerPool(system, file_processor(system.clock, system.settings.zone, system.late_penalty))
-    services: list[Service] = [SftpService(system), workers]
-    if system.settings.batches_enabled:
-        settings = system.settings
-        scheduler = SchedulerService(
-            system, start_date=settings.batches_start_date, tick_seconds=settings.batches_tick_seconds
+    """Run the SFTP server, the workers, the HTTP endpoints, the scheduler and the alerts (if configured)."""
+    settings = system.settings
+    metrics = Metrics()
+    metrics.watch_store(system)
+    sftp = SftpService(system, metrics)
+    services: list[Service] = [
+        sftp,
+        WorkerPool(system, file_processor(system.clock, settings.zone, system.late_penalty), metrics),
+        HttpService(system, metrics, sftp),
+    ]
+    if settings.batches_enabled:
+        services.append(
+            SchedulerService(
+                system, start_date=settings.batches_start_date, tick_seconds=settings.batches_tick_seconds
+            )
         )
-        services.append(scheduler)
+    channels = channels_of(settings)
+    if channels:
+        services.append(AlertService(system, channels))
     Daemon(services=services).run(database=_safe_url(system), today=system.clock.today().isoformat())
 
 
@@ -269,6 +293,7 @@ def demo(ctx: click.Context) -> None:
         broker=demo_broker.sender_id,
         connect=f"sftp -i {demo_broker.private_key} -P {system.settings.sftp_port} "
         f"{demo_broker.sender_id}@{system.settings.sftp_host}",
+        dashboard=f"http://{system.settings.http_host}:{system.settings.http_port}/",
     )
     _serve(system)
 
@@ -279,6 +304,9 @@ cli.add_command(check)
 cli.add_command(adjustment)
 cli.add_command(batch)
 cli.add_command(payments)
+cli.add_command(status)
+cli.add_command(queue)
+cli.add_command(outbox)
 
 
 def main() -> None:

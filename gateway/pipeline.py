@@ -27,7 +27,7 @@ from outbound.contrl import ContrlEnvelope, render_contrl
 from outbound.cusres import CusresEnvelope, render_cusres
 from validators.context import TransactionStatus
 
-FileProcessor = Callable[[SqlAlchemyUnitOfWork, ClaimedFile], str]
+FileProcessor = Callable[[SqlAlchemyUnitOfWork, ClaimedFile], "ProcessedFile"]
 
 
 REFERENCE_PREFIX = {"contrl": "C", "cusres": "R"}  # our UNB control references: C/R + the file id
@@ -101,10 +101,11 @@ def decide_and_post(
     moment: Moment,
     late_penalty: LatePenalty | None = None,
 ) -> list[Decision]:
-    """Decide every CAD in file order, posting each accepted one (unless the interchange is a test)."""
+    """Decide every CAD in file order, then post the accepted ones (unless the interchange is a test)."""
     cads = [m.mapping.cad for m in reading.messages if m.mapping is not None and m.mapping.cad is not None]
     context, records = gather_context(uow, file, cads, moment.today)
     decisions: list[Decision] = []
+    accepted: list[tuple[Accepted, CadVersionRecord]] = []
     for message in reading.messages:
         cad = message.mapping.cad if message.mapping is not None else None
         previous = previous_version(records, cad.transaction_number, cad.version) if cad else None
@@ -113,20 +114,27 @@ def decide_and_post(
             continue
         decisions.append(decision)
         if isinstance(decision, Accepted) and not decision.repeat and not reading.interchange.test_indicator:
-            record = post(uow, file, decision)
+            record = version_record(decision, file)
+            accepted.append((decision, record))
             context = with_accepted(context, records, record)
+    post(uow, file, accepted)
     return decisions
 
 
-def post(uow: SqlAlchemyUnitOfWork, file: ClaimedFile, decision: Accepted) -> CadVersionRecord:
-    """Record an accepted version and post its entry; an adjustment waits for review, unposted (DOMAIN.md:
-    "Correction vs adjustment"; `carm-gateway adjustment approve` posts it)."""
-    record = version_record(decision, file)
-    if record.status != TransactionStatus.UNDER_REVIEW.value:
-        for entry in decision.entries:
-            uow.journal.post(entry)
-    uow.cads.record(record, broker_id=file.broker_id, inbound_file_id=file.id)
-    return record
+def post(
+    uow: SqlAlchemyUnitOfWork, file: ClaimedFile, accepted: list[tuple[Accepted, CadVersionRecord]]
+) -> None:
+    """Post the entries of the accepted versions and record them, in file order, a few statements for the
+    whole file; an adjustment waits for review, unposted (DOMAIN.md: "Correction vs adjustment";
+    `carm-gateway adjustment approve` posts it)."""
+    entries = [
+        entry
+        for decision, record in accepted
+        if record.status != TransactionStatus.UNDER_REVIEW.value
+        for entry in decision.entries
+    ]
+    uow.journal.post_all(entries)
+    uow.cads.record_all([record for _, record in accepted], broker_id=file.broker_id, inbound_file_id=file.id)
 
 
 def version_record(decision: Accepted, file: ClaimedFile) -> CadVersionRecord:
@@ -194,19 +202,30 @@ def _finish(uow: SqlAlchemyUnitOfWork, file: ClaimedFile, result: ProcessedFile)
             broker_id=file.broker_id, name=name, kind=kind, content=content, inbound_file_id=file.id
         )
     interchange = result.reading.interchange
+    accepted, rejected = cad_counts(result)
     uow.queue.finish(
         file.id,
         outcome=result.outcome.value,
         sender_id=interchange.sender_id or None,
         control_reference=interchange.control_reference[:14] or None,
+        cads_accepted=accepted,
+        cads_rejected=rejected,
     )
     return result
+
+
+def cad_counts(result: ProcessedFile) -> tuple[int, int]:
+    """How many CAD messages were accepted and rejected (none were processed in a duplicate or a CONTRL)."""
+    if result.outcome in (Outcome.DUPLICATE, Outcome.IGNORED):
+        return 0, 0
+    accepted = sum(isinstance(decision, Accepted) for decision in result.decisions)
+    return accepted, len(result.reading.interchange.messages) - accepted
 
 
 def file_processor(clock: Clock, zone: ZoneInfo, late_penalty: LatePenalty | None = None) -> FileProcessor:
     """The workers' processor: `process_file` at the moment each file is claimed."""
 
-    def process(uow: SqlAlchemyUnitOfWork, file: ClaimedFile) -> str:
-        return process_file(uow, file, Moment.of(clock, zone), late_penalty).outcome.value
+    def process(uow: SqlAlchemyUnitOfWork, file: ClaimedFile) -> ProcessedFile:
+        return process_file(uow, file, Moment.of(clock, zone), late_penalty)
 
     return process

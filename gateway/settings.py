@@ -46,6 +46,17 @@ class Settings:
     batches_enabled: bool
     batches_start_date: dt.date | None
     batches_tick_seconds: float
+    alerts_webhook_url: str
+    alerts_smtp_host: str
+    alerts_smtp_port: int
+    alerts_smtp_from: str
+    alerts_smtp_to: tuple[str, ...]
+    alerts_interval: float
+    alerts_waiting_seconds: float
+    alerts_batch_grace: float
+    alerts_rejection_rate: float
+    alerts_rejection_window: float
+    alerts_rejection_min_files: int
 
     @property
     def zone(self) -> ZoneInfo:
@@ -115,6 +126,28 @@ def _as_zone(value: object) -> str:
     return str(value)
 
 
+def _as_fraction(value: object) -> float:
+    number = _as_float(0.0)(value)
+    if number > 1:
+        raise ValueError("must be from 0 to 1")
+    return number
+
+
+def _as_url(value: object) -> str:
+    text = _as_str(value).strip()
+    if text and not text.startswith(("http://", "https://")):
+        raise ValueError("must be empty or an http:// or https:// URL")
+    return text
+
+
+def _as_addresses(value: object) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else _as_str(value).split(",")
+    addresses = tuple(str(item).strip() for item in items if str(item).strip())
+    if any("@" not in address for address in addresses):
+        raise ValueError("must be e-mail addresses (a list, or separated by commas)")
+    return addresses
+
+
 def _one_of(*choices: str) -> Callable[[object], str]:
     by_folded = {choice.casefold(): choice for choice in choices}
 
@@ -155,6 +188,17 @@ PARSERS: Mapping[str, Callable[[object], Any]] = {
     "batches_enabled": _as_bool,
     "batches_start_date": _as_date,
     "batches_tick_seconds": _as_float(1.0),
+    "alerts_webhook_url": _as_url,
+    "alerts_smtp_host": lambda value: _as_str(value).strip(),
+    "alerts_smtp_port": _as_int(1, 65535),
+    "alerts_smtp_from": _as_str,
+    "alerts_smtp_to": _as_addresses,
+    "alerts_interval": _as_float(1.0),
+    "alerts_waiting_seconds": _as_float(1.0),
+    "alerts_batch_grace": _as_float(0.0),
+    "alerts_rejection_rate": _as_fraction,
+    "alerts_rejection_window": _as_float(60.0),
+    "alerts_rejection_min_files": _as_int(1, 1_000_000),
 }
 
 

@@ -4,17 +4,25 @@ Each file is processed inside one unit of work that claimed it, so posting, resp
 commit together. When the store fails (`StoreUnavailable`), the file is held and retried with backoff, never
 rejected; when our own code fails on a file, the file is held too and the error logged, so one bad file
 cannot stop a worker or the daemon.
+
+Each file answered is logged once as `file.summary` (file id, sender, control reference, transaction numbers,
+outcome, received→processed and processing times) and counted in the daemon's metrics.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
+from typing import Any
 
 from gateway.bootstrap import System
+from gateway.decisions import Accepted, Rejected
 from gateway.logging import get_logger
-from gateway.pipeline import FileProcessor
+from gateway.metrics import Metrics
+from gateway.pipeline import FileProcessor, ProcessedFile, cad_counts
 from ledger.errors import StoreUnavailable
+from ledger.operations import aware
 from ledger.queue import ClaimedFile
 
 log = get_logger(__name__)
@@ -27,7 +35,7 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(2 ** (attempts + 1), MAX_BACKOFF_SECONDS))
 
 
-def process_next(system: System, processor: FileProcessor) -> bool:
+def process_next(system: System, processor: FileProcessor, metrics: Metrics | None = None) -> bool:
     """Claim and process one waiting file; False when the queue is empty."""
     claimed: ClaimedFile | None = None
     try:
@@ -35,19 +43,79 @@ def process_next(system: System, processor: FileProcessor) -> bool:
             claimed = uow.queue.claim_next()
             if claimed is None:
                 return False
-            outcome = processor(uow, claimed)
+            began = time.monotonic()
+            result = processor(uow, claimed)
             uow.commit()
+        processing_seconds = time.monotonic() - began
+        outcome = result.outcome.value
         log.info("file.processed", file_id=claimed.id, sender=claimed.sender_id, outcome=outcome)
+        summary = file_summary(claimed, result, processed_at=system.clock.now(), seconds=processing_seconds)
+        log.info("file.summary", **summary)
+        if metrics is not None:
+            count_file(metrics, claimed, result, processing_seconds)
     except StoreUnavailable as error:
         if claimed is None:  # the store failed while claiming: nothing was claimed, nothing to hold
             log.warning("queue.unavailable", reason=str(error))
             return False
         log.warning("file.held", file_id=claimed.id, reason=str(error))
+        if metrics is not None:
+            metrics.files_held.labels(broker=claimed.sender_id).inc()
         _hold(system, claimed, str(error))
     except Exception as error:  # the per-file boundary: a bug in our code must not stop the worker
         log.exception("file.failed", file_id=claimed.id if claimed else None)
         _hold(system, claimed, f"{type(error).__name__}: {error}")
     return True
+
+
+def file_summary(
+    file: ClaimedFile, result: ProcessedFile, *, processed_at: dt.datetime, seconds: float
+) -> dict[str, Any]:
+    """The fields of a file's `file.summary` event (no file contents: references and counts only)."""
+    summary: dict[str, Any] = {
+        "file_id": file.id,
+        "sender": file.sender_id,
+        "filename": file.filename,
+        "attempts": file.attempts + 1,
+        "received_to_processed_ms": round((processed_at - aware(file.received_at)).total_seconds() * 1000),
+        "processing_ms": round(seconds * 1000, 1),
+    }
+    interchange = result.reading.interchange
+    accepted, rejected = cad_counts(result)
+    return {
+        **summary,
+        "outcome": result.outcome.value,
+        "interchange_sender": interchange.sender_id or None,
+        "control_reference": interchange.control_reference or None,
+        "test": interchange.test_indicator,
+        "transactions": [_transaction(d) for d in result.decisions],
+        "cads_accepted": accepted,
+        "cads_rejected": rejected,
+        "syntax_errors": len(interchange.findings) + sum(len(m.findings) for m in interchange.messages),
+        "responses": [kind for kind, _ in result.responses],
+    }
+
+
+def _transaction(decision: Accepted | Rejected) -> str:
+    """`transaction number:version` of a decided CAD ("?" for what could not be read)."""
+    if isinstance(decision, Accepted):
+        return f"{decision.cad.transaction_number}:{decision.cad.version}"
+    reference = decision.reference
+    version = "?" if reference.version is None else str(reference.version)
+    return f"{reference.transaction_number or '?'}:{version}"
+
+
+def count_file(metrics: Metrics, file: ClaimedFile, result: ProcessedFile, seconds: float) -> None:
+    """Count an answered file, its CADs and the codes its rejected CADs were rejected for."""
+    broker = file.sender_id
+    metrics.files_processed.labels(broker=broker, outcome=result.outcome.value).inc()
+    metrics.processing_seconds.observe(seconds)
+    for decision in result.decisions:
+        if isinstance(decision, Accepted):
+            metrics.cads.labels(broker=broker, outcome="accepted").inc()
+            continue
+        metrics.cads.labels(broker=broker, outcome="rejected").inc()
+        for finding in decision.findings:
+            metrics.cad_rejections.labels(broker=broker, code=finding.code).inc()
 
 
 def _hold(system: System, claimed: ClaimedFile | None, reason: str) -> None:
@@ -66,9 +134,10 @@ class WorkerPool:
 
     name = "workers"
 
-    def __init__(self, system: System, processor: FileProcessor) -> None:
+    def __init__(self, system: System, processor: FileProcessor, metrics: Metrics | None = None) -> None:
         self._system = system
         self._processor = processor
+        self._metrics = metrics
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -82,7 +151,7 @@ class WorkerPool:
         interval = self._system.settings.workers_poll_interval
         while not self._stopping.is_set():
             try:
-                busy = process_next(self._system, self._processor)
+                busy = process_next(self._system, self._processor, self._metrics)
             except StoreUnavailable:
                 busy = False  # the store is down even for claiming: wait and poll again
             if not busy:

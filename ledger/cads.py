@@ -44,27 +44,34 @@ class CadVersions:
         self._connection = connection
         self._clock = clock
 
-    def record(self, record: CadVersionRecord, *, broker_id: int, inbound_file_id: int) -> None:
-        values = {
-            "transaction_number": record.transaction_number,
-            "version": record.version,
-            "function": record.function,
-            "importer_bn15": record.importer_bn15,
-            "broker_id": broker_id,
-            "inbound_file_id": inbound_file_id,
-            "message_reference": record.message_reference,
-            "status": record.status,
-            "release_date": record.release_date,
-            "due_date": record.due_date,
-            "content_sha256": record.content_sha256,
-            "duty_cents": record.duty_cents,
-            "gst_cents": record.gst_cents,
-            "excise_cents": record.excise_cents,
-            "sima_cents": record.sima_cents,
-            "lines": json.dumps([list(line) for line in record.lines], separators=(",", ":")),
-            "received_at": self._clock.now(),
-        }
-        self._connection.execute(insert(cad_version).values(values))
+    def record_all(self, records: list[CadVersionRecord], *, broker_id: int, inbound_file_id: int) -> None:
+        """Record accepted versions (one statement for all of them)."""
+        if not records:
+            return
+        received_at = self._clock.now()
+        rows = [
+            {
+                "transaction_number": record.transaction_number,
+                "version": record.version,
+                "function": record.function,
+                "importer_bn15": record.importer_bn15,
+                "broker_id": broker_id,
+                "inbound_file_id": inbound_file_id,
+                "message_reference": record.message_reference,
+                "status": record.status,
+                "release_date": record.release_date,
+                "due_date": record.due_date,
+                "content_sha256": record.content_sha256,
+                "duty_cents": record.duty_cents,
+                "gst_cents": record.gst_cents,
+                "excise_cents": record.excise_cents,
+                "sima_cents": record.sima_cents,
+                "lines": json.dumps([list(line) for line in record.lines], separators=(",", ":")),
+                "received_at": received_at,
+            }
+            for record in records
+        ]
+        self._connection.execute(insert(cad_version), rows)
 
     def set_status(self, transaction_number: str, version: int, status: str) -> None:
         """An officer's decision on an adjustment under review (the version row is not the journal)."""

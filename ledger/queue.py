@@ -69,7 +69,14 @@ class Queue:
         )
 
     def finish(
-        self, file_id: int, *, outcome: str, sender_id: str | None, control_reference: str | None
+        self,
+        file_id: int,
+        *,
+        outcome: str,
+        sender_id: str | None,
+        control_reference: str | None,
+        cads_accepted: int | None = None,
+        cads_rejected: int | None = None,
     ) -> None:
         """Mark a claimed file answered, in the transaction that posted it and queued its responses."""
         self._connection.execute(
@@ -80,6 +87,8 @@ class Queue:
                 outcome=outcome,
                 interchange_sender=sender_id,
                 control_reference=control_reference,
+                cads_accepted=cads_accepted,
+                cads_rejected=cads_rejected,
                 processed_at=self._clock.now(),
                 attempts=inbound_file.c.attempts + 1,
                 last_error=None,

@@ -11,13 +11,14 @@ with effective <= date < expires. Exchange rates are read for their exact date o
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Row, Table, func, select
+from sqlalchemy import Connection, Engine, Row, Table, func, select
 
 from domain.clock import Clock
 from domain.tariff import (
@@ -43,6 +44,9 @@ from ledger.schema import (
 )
 
 _K = TypeVar("_K")
+
+# What a process remembers of the reference data per engine, at most this many items (then it starts over).
+REMEMBERED_ITEMS = 100_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -165,10 +169,32 @@ class ReferenceData:
         dates: Collection[date],
         exchange: Collection[tuple[str, date]] = (),
     ) -> ReferenceSnapshot:
-        """What one inbound file needs: the items `numbers` of every edition in force on one of `dates`
-        (one query for all items and rates), and the exchange rates of the (currency, date) pairs."""
-        editions = self._load_editions(self._editions_in_force(dates), numbers=numbers)
-        return ReferenceSnapshot(editions=tuple(editions), exchange_rates=self._exchange_rates(exchange))
+        """What one inbound file needs: the items `numbers` of every edition in force on one of `dates`,
+        and the exchange rates of the (currency, date) pairs. What this process has read of the store
+        before is taken from its `_Remembered` (reference data never changes once loaded), the rest is read
+        in one query for all items and rates and one for the exchange rates."""
+        remembered = _remembered(self._connection)
+        editions = self._editions_in_force(dates)
+        wanted = set(numbers)
+        unread = {number for row in editions for number in remembered.unread(row, wanted)}
+        if unread or not all(remembered.knows(row) for row in editions):
+            for row, edition in zip(editions, self._load_editions(editions, numbers=unread), strict=True):
+                remembered.keep_items(row, edition)
+        return ReferenceSnapshot(
+            editions=tuple(remembered.edition(row, wanted) for row in editions),
+            exchange_rates=self._known_exchange_rates(remembered, exchange),
+        )
+
+    def _known_exchange_rates(
+        self, remembered: _Remembered, pairs: Collection[tuple[str, date]]
+    ) -> dict[tuple[str, date], Decimal]:
+        known = {pair: remembered.rates[pair] for pair in pairs if pair in remembered.rates}
+        unknown = [pair for pair in pairs if pair not in known]
+        if unknown:
+            found = self._exchange_rates(unknown)
+            remembered.keep_rates(found)
+            known.update(found)
+        return known
 
     def _editions_in_force(self, dates: Iterable[date]) -> list[Row[Any]]:
         rows = list(self._connection.execute(select(tariff_edition)))
@@ -231,6 +257,63 @@ class ReferenceData:
             for r in rows
             if (r.currency, r.rate_date) in wanted
         }
+
+
+class _Remembered:
+    """The tariff items and exchange rates a process has read from one database.
+
+    Loaded reference data never changes: an edition is written whole in one transaction and never updated
+    (a new edition is a new row), and an exchange rate loaded again with another value is refused. So what
+    was read once is served from memory afterwards, keyed by the edition row (id, name, sequence, source
+    digest, load time) and by (currency, date); only what was found is kept, never an absence.
+    """
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[Any, ...], dict[str, TariffItem]] = {}
+        self.treatments: dict[tuple[Any, ...], tuple[Treatment, ...]] = {}
+        self.rates: dict[tuple[str, date], Decimal] = {}
+        self.count = 0
+
+    def knows(self, row: Row[Any]) -> bool:
+        return _edition_key(row) in self.treatments
+
+    def unread(self, row: Row[Any], numbers: set[str]) -> set[str]:
+        """The numbers to read from the store for this edition (all of them the first time)."""
+        key = _edition_key(row)
+        return numbers - self.items[key].keys() if key in self.treatments else numbers
+
+    def keep_items(self, row: Row[Any], edition: TariffEdition) -> None:
+        if self.count > REMEMBERED_ITEMS:
+            self.items.clear()
+            self.treatments.clear()
+            self.count = 0
+        key = _edition_key(row)
+        self.treatments[key] = edition.treatments
+        self.items.setdefault(key, {}).update((item.number, item) for item in edition.items)
+        self.count += len(edition.items)
+
+    def keep_rates(self, rates: Mapping[tuple[str, date], Decimal]) -> None:
+        self.rates.update(rates)
+
+    def edition(self, row: Row[Any], numbers: set[str]) -> TariffEdition:
+        key = _edition_key(row)
+        items = self.items.get(key, {})
+        found = tuple(items[number] for number in sorted(numbers) if number in items)
+        return _header(row, self.treatments[key], found)
+
+
+def _edition_key(row: Row[Any]) -> tuple[Any, ...]:
+    return (row.id, row.edition, row.sequence, row.source_sha256, row.loaded_at)
+
+
+_REMEMBERED: weakref.WeakKeyDictionary[Engine, _Remembered] = weakref.WeakKeyDictionary()
+
+
+def _remembered(connection: Connection) -> _Remembered:
+    engine = connection.engine
+    if engine not in _REMEMBERED:
+        _REMEMBERED[engine] = _Remembered()
+    return _REMEMBERED[engine]
 
 
 _RATE_FIELDS = ("treatment", "free", "ad_valorem", "specific", "minimum", "maximum", "effective", "expires")

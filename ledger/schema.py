@@ -182,7 +182,13 @@ inbound_file = Table(
     Column("next_attempt_at", Timestamp, nullable=True),
     Column("processed_at", Timestamp, nullable=True),
     Column("last_error", Text, nullable=True),
+    # How many CAD messages the processing accepted and rejected (null until processed): `status`.
+    Column("cads_accepted", Integer, nullable=True),
+    Column("cads_rejected", Integer, nullable=True),
+    # The file this one is an operator's replay of (`queue replay`); its raw bytes are a copy of that one's.
+    Column("replay_of", ForeignKey("inbound_file.id"), nullable=True),
     Index("ix_inbound_file_queue", "status", "next_attempt_at", "id"),
+    Index("ix_inbound_file_processed_at", "processed_at"),  # `status`: the last 24 hours' outcomes
 )
 
 interchange_seen = Table(

@@ -12,6 +12,7 @@ module reads the summary and puts the CAD together.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from domain.cad import Cad, CadFunction, CadLine
@@ -23,6 +24,7 @@ from mappers.cusdec_layout import CusdecLayout, layout
 from mappers.cusdec_lines import map_lines
 from mappers.fields import Findings, Place, code_at, declared_cents, pick
 from parsers.model import Message, Segment
+from parsers.structure import Placement
 
 SUMMARY = Place(Level.SUMMARY)
 LINE_COUNT = r"[0-9]{1,6}"  # CNT C270/6066; at most 99999 SG32 in D.16A
@@ -51,19 +53,23 @@ class _Summary:
     total_gst_cents: int | None
 
 
-def map_cusdec(message: Message, *, decimal_mark: str) -> MappingResult:
+def map_cusdec(
+    message: Message, *, decimal_mark: str, placements: Sequence[Placement] | None = None
+) -> MappingResult:
     """Map a CUSDEC CAD10 message to a `Cad`.
 
     Args:
         message: a message the parser read (UNH to UNT).
         decimal_mark: the interchange's decimal mark (UNA), "." or ",".
+        placements: where `parsers.structure.check_and_place` placed its segments, when it was run
+            already (else the segments are placed again).
 
     Returns:
         The CAD, or all the findings that prevent mapping it.
     """
     findings = Findings()
     _check_identifier(message, findings)
-    segments = layout(message)
+    segments = layout(message, placements)
     header = map_header(segments, findings)
     lines = map_lines(segments.lines, findings, decimal_mark=decimal_mark)
     summary = _summary(segments, findings, decimal_mark)

@@ -10,11 +10,12 @@ does not use, and segments D.16A does not allow at all (already code 15 for the 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from parsers.cusdec_table import CUSDEC_D16A
 from parsers.model import Message, Segment
-from parsers.structure import place_segments
+from parsers.structure import Placement, place_segments
 
 # D.16A CUSDEC positions (segment table Pos) MIG.md §2 reads.
 BGM = "00020"
@@ -118,11 +119,13 @@ class CusdecLayout:
         return self.segments.get(position, [])
 
 
-def layout(message: Message) -> CusdecLayout:
-    """Sort the message's segments by where D.16A puts them."""
+def layout(message: Message, placements: Sequence[Placement] | None = None) -> CusdecLayout:
+    """Sort the message's segments by where D.16A puts them (`placements`: where they were found already)."""
     result = CusdecLayout()
     lines: dict[int, LineSegments] = {}
-    for placement in place_segments(message, CUSDEC_D16A):
+    if placements is None:
+        placements = place_segments(message, CUSDEC_D16A)
+    for placement in placements:
         entry, groups, segment = placement.entry, placement.groups, placement.segment
         if entry is None or entry.position not in READ_POSITIONS:
             continue

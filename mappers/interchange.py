@@ -9,14 +9,15 @@ passed the syntax checks, its mapping to a `Cad` or the findings that stopped it
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from mappers.cusdec import MappingResult, map_cusdec
 from parsers.codes import SyntaxErrorCode
 from parsers.cusdec_table import CUSDEC_D16A
 from parsers.envelope import parse_interchange
-from parsers.model import Interchange, Message, SyntaxFinding
-from parsers.structure import check_structure
+from parsers.model import Interchange, Message, Segment, SyntaxFinding
+from parsers.structure import Placement, check_and_place
 
 CUSDEC = "CUSDEC"  # UNH S009/0065
 BROKER_REFERENCE = "ABE"  # RFF C506/1153: the broker's file reference, echoed in every response
@@ -46,26 +47,31 @@ class InterchangeReading:
 def read_interchange(data: bytes, *, sender_id: str | None) -> InterchangeReading:
     """Parse `data`, check every CUSDEC message's structure, and map the sound ones."""
     parsed = parse_interchange(data, expected_sender=sender_id)
-    messages = tuple(_with_structure(message) for message in parsed.messages)
-    interchange = replace(parsed, messages=messages)
+    structured = [_with_structure(message) for message in parsed.messages]
+    interchange = replace(parsed, messages=tuple(message for message, _ in structured))
     if not interchange.accepted:
         return InterchangeReading(interchange=interchange, messages=())
     mark = interchange.service_string_advice.decimal_mark
     readings = tuple(
-        MessageReading(message=m, mapping=map_cusdec(m, decimal_mark=mark) if m.accepted else None)
-        for m in messages
+        MessageReading(
+            message=m,
+            mapping=map_cusdec(m, decimal_mark=mark, placements=placements) if m.accepted else None,
+        )
+        for m, placements in structured
     )
     return InterchangeReading(interchange=interchange, messages=readings)
 
 
-def _with_structure(message: Message) -> Message:
+def _with_structure(message: Message) -> tuple[Message, tuple[Placement, ...] | None]:
+    """The message with its structure findings, and where its segments landed (for the mapper)."""
     if message.message_type != CUSDEC:
-        return message
-    findings = check_structure(message, CUSDEC_D16A) + _repeated_elements(message)
-    return replace(message, findings=message.findings + findings) if findings else message
+        return message, None
+    structure, placements = check_and_place(message, CUSDEC_D16A)
+    findings = structure + _repeated_elements(message, [placement.segment for placement in placements])
+    return (replace(message, findings=message.findings + findings) if findings else message), placements
 
 
-def _repeated_elements(message: Message) -> tuple[SyntaxFinding, ...]:
+def _repeated_elements(message: Message, segments: Sequence[Segment]) -> tuple[SyntaxFinding, ...]:
     """Syntax 4 repetitions (`*`) of an element: no element of a CUSDEC D.16A segment repeats, so each is
     refused (UNSL 0085/35, "too many repetitions" in ISO 9735 version 4) rather than cut to its first one."""
     return tuple(
@@ -78,7 +84,7 @@ def _repeated_elements(message: Message) -> tuple[SyntaxFinding, ...]:
             element_position=element,
             interchange_index=segment.index,
         )
-        for position, segment in enumerate(message.segments, start=1)
+        for position, segment in enumerate(segments, start=1)
         for element, _ in segment.repetitions
     )
 

@@ -1,8 +1,10 @@
-"""Writing EDIFACT (outbound layer): our segments to bytes with pydifact's serializer.
+"""Writing EDIFACT (outbound layer): our segments to bytes with pydifact's serializer rules.
 
-pydifact's `Serializer` escapes the separators and the release character correctly, so it is used as it is
-(without its UNA header: every file we write uses the default service characters of MIG.md §1). Segments are
-built as plain tuples here and turned into pydifact `Segment`s only at this boundary.
+pydifact's `Serializer` escapes the separators and the release character correctly, so its escaping and
+service characters are used as they are (without its UNA header: every file we write uses the default
+service characters of MIG.md §1). Segments are built as plain tuples here and written the way
+`Serializer.serialize` writes pydifact `Segment`s, without building those objects first (a CUSRES of a
+500-CAD file has tens of thousands of segments).
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from pydifact.segments import Segment as PydifactSegment
 from pydifact.serializer import Serializer
 
 # An element is a string (simple) or a list of component strings (composite).
@@ -22,10 +23,22 @@ SERIALIZER = Serializer()
 
 def render(segments: Sequence[OutSegment]) -> bytes:
     """Serialize segments in the UNOC repertoire (ISO 8859-1) with the default service characters."""
-    text = SERIALIZER.serialize(
-        [PydifactSegment(tag, *_trimmed(elements)) for tag, elements in segments], with_una_header=False
-    )
-    return text.encode("latin_1", errors="replace")
+    characters, escape = SERIALIZER.characters, SERIALIZER.escape
+    element_separator, component_separator = characters.data_separator, characters.component_separator
+    parts: list[str] = []
+    for tag, elements in segments:  # as `Serializer.serialize(..., with_una_header=False)` does
+        parts.append(tag)
+        for element in _trimmed(elements):
+            parts.append(element_separator)
+            if isinstance(element, list):
+                escaped = [escape(component) for component in element]
+                while escaped and escaped[-1] == "":
+                    escaped.pop()
+                parts.append(component_separator.join(escaped))
+            else:
+                parts.append(escape(element))
+        parts.append(characters.segment_terminator)
+    return "".join(parts).encode("latin_1", errors="replace")
 
 
 def _trimmed(elements: Sequence[OutElement]) -> list[OutElement]:

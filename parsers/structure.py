@@ -131,14 +131,27 @@ def check_structure(
     for _ in machine.walk(message.segments):
         if len(machine.findings) > limit:
             break
-    if len(machine.findings) <= limit:
-        return tuple(machine.findings)
+    return _capped(machine.findings, limit, message.reference)
+
+
+def check_and_place(
+    message: Message, table: MessageTable, *, limit: int = MAX_FINDINGS
+) -> tuple[tuple[SyntaxFinding, ...], tuple[Placement, ...]]:
+    """`check_structure` and `place_segments` in one walk (what reading a message then mapping it needs)."""
+    machine = _Machine(table, message.reference)
+    placements = tuple(machine.walk(message.segments))
+    return _capped(machine.findings, limit, message.reference), placements
+
+
+def _capped(findings: list[SyntaxFinding], limit: int, reference: str) -> tuple[SyntaxFinding, ...]:
+    if len(findings) <= limit:
+        return tuple(findings)
     more = SyntaxFinding(
         code=SyntaxErrorCode.UNSPECIFIED.value,
         text=f"more structure findings not listed (at most {limit} per message)",
-        message_ref=message.reference,
+        message_ref=reference,
     )
-    return (*machine.findings[:limit], more)
+    return (*findings[:limit], more)
 
 
 def place_segments(message: Message, table: MessageTable) -> tuple[Placement, ...]:
@@ -157,6 +170,23 @@ class _Frame:
     count: int = 0  # how many times children[index] has occurred in this frame
 
 
+# The indices of each tag among a level's children, per children tuple (the tables are module constants):
+# `_find` runs once per segment, and looking a tag up beats comparing it with every child after the position.
+_PLACES: dict[int, tuple[tuple[Entry, ...], dict[str, tuple[int, ...]]]] = {}
+
+
+def _places_of(children: tuple[Entry, ...]) -> dict[str, tuple[int, ...]]:
+    known = _PLACES.get(id(children))
+    if known is not None and known[0] is children:
+        return known[1]
+    places: dict[str, list[int]] = {}
+    for index, child in enumerate(children):
+        places.setdefault(child.tag, []).append(index)
+    found = {tag: tuple(indices) for tag, indices in places.items()}
+    _PLACES[id(children)] = (children, found)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class _Hit:
     depth: int
@@ -173,6 +203,7 @@ class _Machine:
         self._previous: Segment | None = None
         self._position = 0
         self._finished = False
+        self._groups: tuple[GroupOccurrence, ...] | None = None  # of the open levels, while unchanged
         self.findings: list[SyntaxFinding] = []
 
     def walk(self, segments: Iterable[Segment]) -> Iterator[Placement]:
@@ -200,11 +231,10 @@ class _Machine:
         used_up: _Hit | None = None
         for depth in range(len(self._stack) - 1, -1, -1):
             frame = self._stack[depth]
-            for index in range(max(frame.index, 0), len(frame.children)):
-                child = frame.children[index]
-                if child.tag != tag:
+            for index in _places_of(frame.children).get(tag, ()):
+                if index < frame.index:
                     continue
-                if index != frame.index or frame.count < child.max_repeat:
+                if index != frame.index or frame.count < frame.children[index].max_repeat:
                     return _Hit(depth, index)
                 if used_up is None and (depth == 0 or index > 0):
                     used_up = _Hit(depth, index)
@@ -229,10 +259,14 @@ class _Machine:
         self._stack.append(
             _Frame(children=child.children, number=child.number, occurrence=frame.count, index=0, count=1)
         )
+        self._groups = None
         return child.trigger
 
     def _close(self, depth: int) -> None:
         """Leave every level from `depth` inwards, reporting the mandatory parts none of them reached."""
+        if depth >= len(self._stack):
+            return  # nothing open there (most segments stay at the level they are placed at)
+        self._groups = None
         for frame in reversed(self._stack[depth:]):
             self._report_missing(frame.children[frame.index + 1 :])
         del self._stack[max(depth, 1) :]
@@ -247,8 +281,9 @@ class _Machine:
 
     def _placement(self, entry: SegmentEntry | None) -> Placement:
         assert self._segment is not None  # only called while a segment is being placed
-        groups = tuple((frame.number, frame.occurrence) for frame in self._stack[1:])
-        return Placement(segment=self._segment, position=self._position, entry=entry, groups=groups)
+        if self._groups is None:  # the open group occurrences change only when the stack does
+            self._groups = tuple((frame.number, frame.occurrence) for frame in self._stack[1:])
+        return Placement(segment=self._segment, position=self._position, entry=entry, groups=self._groups)
 
     def _report(self, code: SyntaxErrorCode, text: str, *, missing: str | None = None) -> None:
         at, position = self._segment, self._position

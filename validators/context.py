@@ -23,6 +23,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 from domain.cad import CANADIAN_DOLLAR, Cad
 from domain.tariff import ReferenceSnapshot
@@ -146,11 +147,30 @@ def cad_digest(cad: Cad) -> str:
     Amounts count as written (1.50 and 1.5 differ); the message reference and document date/time, which
     describe the transmission, are left out.
     """
-    content = {
-        name: value for name, value in dataclasses.asdict(cad).items() if name not in _TRANSMISSION_FIELDS
-    }
+    content = {name: value for name, value in _as_data(cad).items() if name not in _TRANSMISSION_FIELDS}
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=_plain, ensure_ascii=True)
     return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def _as_data(value: Any) -> Any:
+    """What `dataclasses.asdict` makes of a CAD (dataclasses as dicts of their fields, sequences as lists),
+    without its deep copies and with decimals and dates as `_plain` writes them: the digest's JSON text
+    is the same, in a fraction of the time."""
+    names = _FIELD_NAMES.get(type(value))
+    if names is None and dataclasses.is_dataclass(value):
+        names = _FIELD_NAMES[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: _as_data(getattr(value, name)) for name in names}
+    if isinstance(value, list | tuple):
+        return [_as_data(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_data(item) for key, item in value.items()}
+    if isinstance(value, Decimal | date):
+        return _plain(value)  # what json.dumps would ask `default` for, asked here at once
+    return value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _plain(value: object) -> str:

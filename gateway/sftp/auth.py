@@ -58,11 +58,19 @@ KeyLookup = Callable[[str], list[tuple[str, str]]]  # sender id -> [(key type, b
 class BrokerLogin(paramiko.ServerInterface):
     """The paramiko server interface of one SSH connection."""
 
-    def __init__(self, *, address: str, keys_of: KeyLookup, throttle: LoginThrottle) -> None:
+    def __init__(
+        self,
+        *,
+        address: str,
+        keys_of: KeyLookup,
+        throttle: LoginThrottle,
+        on_failure: Callable[[], object] = lambda: None,
+    ) -> None:
         self.address = address
         self.sender_id: str | None = None
         self._keys_of = keys_of
         self._throttle = throttle
+        self._on_failure = on_failure  # counts the failure (metrics)
 
     def get_allowed_auths(self, username: str) -> str:
         return "publickey"
@@ -77,6 +85,7 @@ class BrokerLogin(paramiko.ServerInterface):
     def check_auth_publickey(self, username: str, key: paramiko.PKey) -> int:
         if not self._throttle.allows(self.address):
             log.warning("sftp.login_throttled", address=self.address, user=username)
+            self._on_failure()
             return AUTH_FAILED
         if (key.get_name(), key.get_base64()) in self._keys_of(username):
             self.sender_id = username
@@ -86,6 +95,7 @@ class BrokerLogin(paramiko.ServerInterface):
 
     def _fail(self, username: str, method: str) -> None:
         self._throttle.record_failure(self.address)
+        self._on_failure()
         log.warning("sftp.login_failed", address=self.address, user=username, method=method)
 
     def check_channel_request(self, kind: str, chanid: int) -> int:

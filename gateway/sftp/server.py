@@ -14,6 +14,7 @@ import paramiko
 from gateway.bootstrap import System
 from gateway.keys import ed25519_key_file
 from gateway.logging import get_logger
+from gateway.metrics import Metrics
 from gateway.sftp.auth import BrokerLogin, LoginThrottle
 from gateway.sftp.filesystem import Activity, Store
 from gateway.sftp.session import BrokerFileSystem, GatewaySftpServer
@@ -29,7 +30,7 @@ def host_key(var_dir: Path) -> paramiko.PKey:
     return ed25519_key_file(var_dir / "ssh_host_ed25519_key")
 
 
-def broker_store(system: System, sender_id: str) -> Store:
+def broker_store(system: System, sender_id: str, metrics: Metrics) -> Store:
     """The file system's view of the database for one broker; each call is its own short transaction."""
 
     def receive(name: str, raw: bytes) -> int:
@@ -37,6 +38,7 @@ def broker_store(system: System, sender_id: str) -> Store:
         with system.unit_of_work(immediate=True) as uow:
             file_id = uow.files.receive(sender_id=sender_id, filename=name, raw=raw)
             uow.commit()
+        metrics.files_received.labels(broker=sender_id).inc()
         return file_id
 
     def write(operation: str, *args: str) -> bool:
@@ -78,10 +80,11 @@ class SftpService:
 
     name = "sftp"
 
-    def __init__(self, system: System) -> None:
+    def __init__(self, system: System, metrics: Metrics | None = None) -> None:
         settings = system.settings
         self._system = system
         self._settings = settings
+        self._metrics = metrics or Metrics()  # a registry of its own when nobody scrapes it
         self._host_key = host_key(settings.gateway_var_dir)
         self._upload_dir = settings.gateway_var_dir / "uploads"
         self._throttle = LoginThrottle(
@@ -102,11 +105,17 @@ class SftpService:
         listener.settimeout(0.5)
         self._listener = listener
         self.port = listener.getsockname()[1]
+        self._metrics.sftp_sessions_active.set_function(self._active_sessions)
         for target in (self._accept_loop, self._reap_idle_sessions):
             thread = threading.Thread(target=target, name=f"sftp-{target.__name__}", daemon=True)
             thread.start()
             self._threads.append(thread)
         log.info("sftp.listening", host=self._settings.sftp_host, port=self.port)
+
+    def _active_sessions(self) -> int:
+        """Brokers logged in now (connections that only probe the port, like `status`, do not count)."""
+        with self._lock:
+            return sum(s.transport.is_active() and s.transport.is_authenticated() for s in self._sessions)
 
     @property
     def listening(self) -> bool:
@@ -134,12 +143,17 @@ class SftpService:
             "sftp",
             GatewaySftpServer,
             BrokerFileSystem,
-            store_for=lambda sender_id: broker_store(self._system, sender_id),
+            store_for=self._open_session,
             upload_dir=self._upload_dir,
             max_size=self._settings.sftp_max_file_size,
             activity=session.activity,
         )
-        login = BrokerLogin(address=address, keys_of=self._keys_of, throttle=self._throttle)
+        login = BrokerLogin(
+            address=address,
+            keys_of=self._keys_of,
+            throttle=self._throttle,
+            on_failure=self._metrics.sftp_failed_logins.inc,
+        )
         with self._lock:
             self._sessions.append(session)
         try:
@@ -147,6 +161,11 @@ class SftpService:
         except (paramiko.SSHException, EOFError, OSError) as error:
             log.info("sftp.handshake_failed", address=address, reason=str(error))
             transport.close()
+
+    def _open_session(self, sender_id: str) -> Store:
+        """A logged-in broker opened the SFTP subsystem: count the session, give it its store."""
+        self._metrics.sftp_sessions.inc()
+        return broker_store(self._system, sender_id, self._metrics)
 
     def _keys_of(self, sender_id: str) -> list[tuple[str, str]]:
         with self._system.unit_of_work() as uow:

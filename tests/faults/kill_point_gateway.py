@@ -84,7 +84,7 @@ def _kill_after_commit() -> None:
 # In the order a file meets them; every point but the last is inside the claiming transaction.
 KILL_POINTS: dict[str, Callable[[], None]] = {
     "claimed": lambda: _kill_after(Queue, "claim_next", lambda claimed: claimed is not None),
-    "first-entry-posted": lambda: _kill_after(Journal, "post"),
+    "entries-posted": lambda: _kill_after(Journal, "post_all"),  # a file's entries posted in one call
     "before-responses": lambda: _kill_before(Files, "send"),  # every entry posted, no response queued
     "between-contrl-and-cusres": lambda: _kill_before(Files, "send", call=2),
     "marked-done": lambda: _kill_after(Queue, "finish"),  # DONE written, not committed

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 
 from domain.clock import FixedClock
 from gateway.bootstrap import System
-from gateway.pipeline import FileProcessor, file_processor
+from gateway.pipeline import FileProcessor, ProcessedFile, file_processor
 from gateway.workers import process_next
 from ledger.errors import StoreUnavailable
 from ledger.files import FileStatus
@@ -47,7 +47,7 @@ def failing_after_processing(system: System) -> FileProcessor:
     """The real processor — it posts and queues the responses — and then the store goes away."""
     real = file_processor(system.clock, system.settings.zone)
 
-    def process(uow: SqlAlchemyUnitOfWork, file: ClaimedFile) -> str:
+    def process(uow: SqlAlchemyUnitOfWork, file: ClaimedFile) -> ProcessedFile:
         real(uow, file)
         raise StoreUnavailable("The database went away: server closed the connection unexpectedly.")
 

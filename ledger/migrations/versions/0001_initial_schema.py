@@ -176,11 +176,18 @@ def upgrade() -> None:
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("cads_accepted", sa.Integer(), nullable=True),
+        sa.Column("cads_rejected", sa.Integer(), nullable=True),
+        sa.Column("replay_of", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.ForeignKeyConstraint(["broker_id"], ["broker.id"], name=op.f("fk_inbound_file_broker_id_broker")),
+        sa.ForeignKeyConstraint(
+            ["replay_of"], ["inbound_file.id"], name=op.f("fk_inbound_file_replay_of_inbound_file")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_file")),
     )
     with op.batch_alter_table("inbound_file", schema=None) as batch_op:
         batch_op.create_index("ix_inbound_file_queue", ["status", "next_attempt_at", "id"], unique=False)
+        batch_op.create_index("ix_inbound_file_processed_at", ["processed_at"], unique=False)
 
     op.create_table(
         "journal_line",
@@ -350,6 +357,7 @@ def downgrade() -> None:
 
     op.drop_table("journal_line")
     with op.batch_alter_table("inbound_file", schema=None) as batch_op:
+        batch_op.drop_index("ix_inbound_file_processed_at")
         batch_op.drop_index("ix_inbound_file_queue")
 
     op.drop_table("inbound_file")

@@ -1,0 +1,1 @@
+"""The daemon's HTTP side (gateway layer): `/healthz`, `/metrics`, `/status` and the read-only dashboard."""
