@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -22,6 +24,7 @@ from gateway.responses import ResponseReading, read_response
 from gateway.status import gather_status
 from ledger.files import FileStatus
 from ledger.operations import FileDetail, FileSummary, Operations, OutboundRecord
+from ledger.unit_of_work import SqlAlchemyUnitOfWork
 
 STATES = [status.value.lower() for status in FileStatus]
 
@@ -35,6 +38,21 @@ def _system(ctx: click.Context) -> System:
 def _fail(sentence: str) -> click.ClickException:
     """One sentence on stderr, exit 1."""
     return click.ClickException(sentence)
+
+
+@contextmanager
+def _operations(ctx: click.Context) -> Iterator[tuple[SqlAlchemyUnitOfWork, Operations]]:
+    """A unit of work of the command's system and the operations repository inside it."""
+    system = _system(ctx)
+    with system.unit_of_work() as uow:
+        yield uow, Operations(uow.connection, system.clock)
+
+
+def _inbound(operations: Operations, file_id: int) -> FileDetail:
+    detail = operations.file(file_id)
+    if detail is None:
+        raise _fail(f"There is no inbound file {file_id}.")
+    return detail
 
 
 @click.command()
@@ -109,11 +127,8 @@ def queue_list(
     ctx: click.Context, state: str | None, sender_id: str | None, limit: int, as_json: bool
 ) -> None:
     """The latest inbound files, newest first."""
-    system = _system(ctx)
-    with system.unit_of_work() as uow:
-        files = Operations(uow.connection, system.clock).files(
-            status=state.upper() if state else None, sender_id=sender_id, limit=limit
-        )
+    with _operations(ctx) as (_, operations):
+        files = operations.files(status=state.upper() if state else None, sender_id=sender_id, limit=limit)
     if as_json:
         click.echo(json.dumps([_summary_document(file) for file in files], indent=2))
         return
@@ -156,12 +171,8 @@ def _summary_document(file: FileSummary) -> dict[str, Any]:
 def queue_show(ctx: click.Context, file_id: int, as_json: bool) -> None:
     """File FILE_ID's history, the responses it was answered with (outbound ids), and why it was rejected:
     the CONTRL syntax codes and the CUSRES findings (code, text, where), read back from those responses."""
-    system = _system(ctx)
-    with system.unit_of_work() as uow:
-        operations = Operations(uow.connection, system.clock)
-        detail = operations.file(file_id)
-        if detail is None:
-            raise _fail(f"There is no inbound file {file_id}.")
+    with _operations(ctx) as (_, operations):
+        detail = _inbound(operations, file_id)
         responses = operations.responses(file_id)
         raw = operations.raw(file_id)
     readings = [read_response(r.kind, r.content, inbound=raw) for r in responses]
@@ -270,12 +281,8 @@ def _cads(detail: FileDetail) -> str | None:
 @click.pass_context
 def queue_retry(ctx: click.Context, file_id: int) -> None:
     """Let file FILE_ID, held after an infrastructure error, be processed now, not at its retry time."""
-    system = _system(ctx)
-    with system.unit_of_work() as uow:
-        operations = Operations(uow.connection, system.clock)
-        detail = operations.file(file_id)
-        if detail is None:
-            raise _fail(f"There is no inbound file {file_id}.")
+    with _operations(ctx) as (uow, operations):
+        detail = _inbound(operations, file_id)
         if not operations.release_held(file_id):
             raise _fail(f"File {file_id} is {detail.summary.status}, not HELD, so there is nothing to retry.")
         uow.commit()
@@ -297,12 +304,8 @@ def queue_replay(ctx: click.Context, file_id: int) -> None:
     again on the day the replay is processed, with the reference data and registrations of then, and
     posted if it is accepted now. Use it after fixing reference data or a delegation, or to answer again.
     """
-    system = _system(ctx)
-    with system.unit_of_work() as uow:
-        operations = Operations(uow.connection, system.clock)
-        detail = operations.file(file_id)
-        if detail is None:
-            raise _fail(f"There is no inbound file {file_id}.")
+    with _operations(ctx) as (uow, operations):
+        detail = _inbound(operations, file_id)
         if detail.summary.status != FileStatus.DONE.value:
             raise _fail(
                 f"File {file_id} is {detail.summary.status}, not answered yet; it will be processed anyway."
@@ -324,9 +327,7 @@ def outbox() -> None:
 def outbox_resend(ctx: click.Context, outbound_id: int) -> None:
     """Put outbound file OUTBOUND_ID (an id `queue show` prints) back in its broker's outbox, under its own
     name, after the broker deleted it."""
-    system = _system(ctx)
-    with system.unit_of_work() as uow:
-        operations = Operations(uow.connection, system.clock)
+    with _operations(ctx) as (uow, operations):
         record = operations.outbound(outbound_id)
         if record is None:
             raise _fail(f"There is no outbound file {outbound_id}.")
