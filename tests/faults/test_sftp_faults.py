@@ -29,38 +29,21 @@ from sqlalchemy import Engine, select
 
 from bench.batches import generate
 from gateway.bootstrap import System
-from gateway.keys import read_public_key
 from ledger.files import FileStatus
 from ledger.schema import inbound_file, outbound_file
 from tests.conftest import Store
 from tests.faults.checks import assert_answered_exactly_once, file_states, journal_keys
 from tests.faults.daemons import CONSOLE_SCRIPT, Gateway, environment, gateways
 from tests.faults.workload import PlannedFile, plan_files
-from tests.gateway.cad_files import SENDER
+from tests.gateway.cad_files import SENDER, broker_key
 from tests.gateway.test_sftp import Gateway as SftpTarget
-from tests.gateway.test_sftp import make_key, sftp
+from tests.gateway.test_sftp import sftp
 
 TIMEOUT = 90.0
 TMPFS_SIZE = 256 * 1024
 FSIZE_LIMIT = 8 * 2**20
 SESSIONS = 50
 BATCH_ACCOUNTS = 6_000
-
-
-def with_key(system: System, directory: Path) -> Path:
-    """An ed25519 key of the fixture broker, registered; the private key's path."""
-    key = make_key(directory, "demobroker", "ed25519")
-    public = read_public_key(key.with_suffix(".pub"))
-    with system.unit_of_work() as uow:
-        uow.parties.add_key(
-            SENDER,
-            key_type=public.key_type,
-            key_data=public.key_data,
-            fingerprint=public.fingerprint,
-            comment="",
-        )
-        uow.commit()
-    return key
 
 
 def target(system: System, daemon: Gateway, key: Path) -> SftpTarget:
@@ -111,7 +94,7 @@ def wait_until_answered(store: Store, count: int, daemon: Gateway) -> None:
 def test_a_full_upload_disk_fails_that_upload_for_the_client_and_the_daemon_serves_the_next(
     store: Store, registered: System, tmp_path: Path
 ) -> None:
-    key = with_key(registered, tmp_path)
+    key = broker_key(registered, tmp_path)
     (planned,) = plan_files(31, 20)[:1]
     (tmp_path / planned.name).write_bytes(planned.raw)
     with full_disk(tmp_path / "var-a" / "uploads") as limit, gateways(tmp_path, store.url) as started:
@@ -198,7 +181,7 @@ def assert_answered_once_beside_the_batch(engine: Engine, plan: dict[int, Planne
 def test_fifty_sessions_upload_at_once_while_a_batch_runs_and_every_upload_is_answered(
     store: Store, registered: System, tmp_path: Path
 ) -> None:
-    key = with_key(registered, tmp_path)
+    key = broker_key(registered, tmp_path)
     generate(registered.engine, BATCH_ACCOUNTS)  # statements of July for 6,000 accounts, beside the daemon
     files = plan_files(50_2025, SESSIONS)
     with gateways(tmp_path, store.url) as started:

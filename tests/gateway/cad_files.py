@@ -8,9 +8,11 @@ duty 245.02, GST 80.31, total 325.33.
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from pathlib import Path
 
 from gateway.bootstrap import System
+from gateway.keys import read_public_key
 from parsers.rates_csv import parse_exchange_rates
 from parsers.tariff_xml import parse_tariff
 from tests.conftest import REPO
@@ -85,3 +87,21 @@ def cad_interchange(control: str, *messages: list[str], test: bool = False) -> b
 def write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def broker_key(system: System, directory: Path, name: str = "broker_key") -> Path:
+    """A new ed25519 key pair made by OpenSSH's ssh-keygen, its public key registered for the broker SENDER;
+    the private key's path."""
+    key = directory / name
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    public = read_public_key(key.with_suffix(".pub"))
+    with system.unit_of_work() as uow:
+        uow.parties.add_key(
+            SENDER,
+            key_type=public.key_type,
+            key_data=public.key_data,
+            fingerprint=public.fingerprint,
+            comment="",
+        )
+        uow.commit()
+    return key

@@ -26,7 +26,6 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.bootstrap import System, bootstrap
 from gateway.clock import SystemClock
-from gateway.keys import read_public_key
 from gateway.pipeline import file_processor
 from gateway.settings import load_settings
 from gateway.workers import process_next
@@ -34,7 +33,7 @@ from ledger.database import create_engine_for, upgrade
 from ledger.files import FileStatus
 from ledger.operations import FileSummary, Operations
 from tests.conftest import REPO
-from tests.gateway.cad_files import SENDER, cad_interchange, cad_message, register
+from tests.gateway.cad_files import SENDER, broker_key, cad_interchange, cad_message, register
 from tests.gateway.test_end_to_end import CONSOLE_SCRIPT, sftp
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -138,22 +137,6 @@ def store(tmp_path: Path) -> Iterator[tuple[str, System]]:
     clock = SystemClock(settings.zone, dt.date.fromisoformat(TODAY))
     yield url, bootstrap(settings, engine=engine, clock=clock)
     engine.dispose()
-
-
-def broker_key(system: System, directory: Path) -> Path:
-    key = directory / "broker_key"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
-    public = read_public_key(key.with_suffix(".pub"))
-    with system.unit_of_work() as uow:
-        uow.parties.add_key(
-            SENDER,
-            key_type=public.key_type,
-            key_data=public.key_data,
-            fingerprint=public.fingerprint,
-            comment="",
-        )
-        uow.commit()
-    return key
 
 
 def upload_files(daemon: Daemon, key: Path, directory: Path) -> None:

@@ -23,10 +23,10 @@ import pytest
 from sqlalchemy import select
 
 from gateway.bootstrap import System
-from gateway.keys import read_public_key
 from ledger.schema import inbound_file
 from tests.conftest import REPO, Store
 from tests.gateway.cad_files import IMPORTER, SENDER
+from tests.gateway.cad_files import broker_key as make_broker_key
 from tests.golden.samples import SAMPLES, Sample, load_manifest, register
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "carm-gateway"
@@ -122,20 +122,8 @@ def sftp(port: int, key: Path, commands: str, cwd: Path) -> subprocess.Completed
 
 @pytest.fixture
 def broker_key(system: System, tmp_path: Path) -> Path:
-    key = tmp_path / "broker_key"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
     register(system)
-    public = read_public_key(key.with_suffix(".pub"))
-    with system.unit_of_work() as uow:
-        uow.parties.add_key(
-            SENDER,
-            key_type=public.key_type,
-            key_data=public.key_data,
-            fingerprint=public.fingerprint,
-            comment="",
-        )
-        uow.commit()
-    return key
+    return make_broker_key(system, tmp_path)
 
 
 def answered(system: System, count: int) -> bool:

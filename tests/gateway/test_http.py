@@ -23,12 +23,11 @@ from domain.clock import FixedClock
 from gateway.bootstrap import System, bootstrap
 from gateway.errors import GatewayError
 from gateway.http.server import HttpService
-from gateway.keys import read_public_key
 from gateway.metrics import Metrics
 from gateway.pipeline import file_processor
 from gateway.sftp.server import SftpService
 from gateway.workers import process_next
-from tests.gateway.cad_files import SENDER, cad_interchange, cad_message, register
+from tests.gateway.cad_files import SENDER, broker_key, cad_interchange, cad_message, register
 
 JUNE_20 = dt.datetime(2025, 6, 20, 16, 0, tzinfo=dt.UTC)  # the day after the CAD's release
 
@@ -150,22 +149,6 @@ def test_the_oldest_waiting_gauge_is_the_age_of_the_oldest_waiting_file(running:
     earlier = dataclasses.replace(running.system, clock=FixedClock(JUNE_20 - dt.timedelta(minutes=5)))
     receive(earlier, b"UNA:+.? 'not really")
     assert running.value("carm_queue_oldest_waiting_seconds") == pytest.approx(300, abs=1)
-
-
-def broker_key(system: System, directory: Path) -> Path:
-    key = directory / "broker_key"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
-    public = read_public_key(key.with_suffix(".pub"))
-    with system.unit_of_work() as uow:
-        uow.parties.add_key(
-            SENDER,
-            key_type=public.key_type,
-            key_data=public.key_data,
-            fingerprint=public.fingerprint,
-            comment="",
-        )
-        uow.commit()
-    return key
 
 
 def sftp_client(port: int, key: paramiko.PKey) -> paramiko.SSHClient:
