@@ -53,7 +53,8 @@ ACCEPTED_OUTCOMES: Final = frozenset({"accepted", "partial"})
 REJECTED_OUTCOMES: Final = frozenset({"rejected", "duplicate"})
 SFTP_TIMEOUT: Final = 2.0  # seconds to connect and read the banner
 MAX_BANNER_BYTES: Final = 4096  # RFC 4253 §4.2: lines before the identification line are allowed
-PROBE_IDENTIFICATION: Final = b"SSH-2.0-carm-gateway-status\r\n"
+PROBE_VERSION: Final = "SSH-2.0-carm-gateway-status"  # the SFTP server logs this probe at debug level
+PROBE_IDENTIFICATION: Final = f"{PROBE_VERSION}\r\n".encode("ascii")
 # A server bound to every address is probed on the loopback address of the same family.
 LOOPBACK: Final = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
 

@@ -18,6 +18,7 @@ from gateway.metrics import Metrics
 from gateway.sftp.auth import BrokerLogin, LoginThrottle
 from gateway.sftp.filesystem import Activity, Store
 from gateway.sftp.session import BrokerFileSystem, GatewaySftpServer
+from gateway.status import PROBE_VERSION
 
 log = get_logger(__name__)
 
@@ -159,7 +160,9 @@ class SftpService:
         try:
             transport.start_server(server=login)
         except (paramiko.SSHException, EOFError, OSError) as error:
-            log.info("sftp.handshake_failed", address=address, reason=str(error))
+            # The health probe of `status` (gateway.status) says who it is and hangs up after the banner.
+            probe = str(getattr(transport, "remote_version", "")).startswith(PROBE_VERSION)
+            (log.debug if probe else log.info)("sftp.handshake_failed", address=address, reason=str(error))
             transport.close()
 
     def _open_session(self, sender_id: str) -> Store:
