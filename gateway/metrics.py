@@ -25,8 +25,8 @@ from gateway.bootstrap import System
 from gateway.logging import get_logger
 from ledger.batches import RunStatus
 from ledger.errors import StoreUnavailable
-from ledger.operations import Operations, aware
-from ledger.schema import batch_run
+from ledger.operations import Operations
+from ledger.schema import aware, batch_run
 
 log = get_logger(__name__)
 

@@ -22,8 +22,8 @@ from gateway.logging import get_logger
 from gateway.metrics import Metrics
 from gateway.pipeline import FileProcessor, ProcessedFile, cad_counts
 from ledger.errors import StoreUnavailable
-from ledger.operations import aware
 from ledger.queue import ClaimedFile
+from ledger.schema import aware
 
 log = get_logger(__name__)
 

@@ -31,7 +31,7 @@ from sqlalchemy import Connection, func, select, text
 
 from domain.clock import Clock
 from ledger.errors import IdempotencyConflict
-from ledger.schema import batch_run, outbound_file
+from ledger.schema import aware, batch_run, outbound_file
 from ledger.statements import Statements
 
 # The first key of PostgreSQL's two-key advisory locks taken for batch runs (a space of its own: the
@@ -193,7 +193,7 @@ class BatchRuns:
         last_failed_at = self._connection.execute(failed).scalar()
         return JobProgress(
             last_succeeded=self._connection.execute(succeeded).scalar(),
-            last_failed_at=_aware(last_failed_at) if last_failed_at is not None else None,
+            last_failed_at=aware(last_failed_at) if last_failed_at is not None else None,
         )
 
     def _still(self, run: BatchRun) -> bool:
@@ -259,12 +259,7 @@ def _running(row: Any) -> BatchRun:
         job=row.job,
         business_date=row.business_date,
         attempt=int(row.attempt),
-        started_at=_aware(row.started_at),
+        started_at=aware(row.started_at),
         after=progress.get("after"),
         counts={str(name): int(value) for name, value in progress.get("counts", {}).items()},
     )
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """A stored instant as an aware datetime: SQLite hands back the UTC wall time without its zone."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Connection, RowMapping, Select, delete, fu
 from domain.clock import Clock
 from ledger.files import FileStatus
 from ledger.queue import WAITING
-from ledger.schema import batch_run, broker, inbound_file, interchange_seen, outbound_file
+from ledger.schema import aware, batch_run, broker, inbound_file, interchange_seen, outbound_file
 
 HOUR_FORMAT = "%Y-%m-%d %H"  # the hour buckets of `outcomes_by_hour`, in UTC
 
@@ -295,11 +295,6 @@ class Operations:
         if self._connection.dialect.name == "postgresql":
             return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
         return func.strftime(HOUR_FORMAT, column)
-
-
-def aware(moment: dt.datetime) -> dt.datetime:
-    """A stored instant as an aware datetime: SQLite hands back the UTC wall time without its zone."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def _maybe_aware(moment: dt.datetime | None) -> dt.datetime | None:

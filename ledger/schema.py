@@ -9,6 +9,8 @@ importer account it belongs to where it has one, so the store can later be shard
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -40,6 +42,13 @@ metadata = MetaData(naming_convention=NAMING)
 
 Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite rowid aliasing needs INTEGER PRIMARY KEY
 Timestamp = DateTime(timezone=True)
+
+
+def aware(moment: dt.datetime) -> dt.datetime:
+    """A stored `Timestamp` as an aware datetime: SQLite keeps no offset and hands back the UTC wall time
+    (every instant the gateway stores is in UTC: domain.clock, gateway.clock)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
 
 broker = Table(
     "broker",

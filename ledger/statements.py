@@ -42,6 +42,7 @@ from domain.journal import (
     receivable_account,
 )
 from ledger.schema import (
+    aware,
     broker,
     cad_version,
     delegation,
@@ -227,7 +228,7 @@ class Statements:
                 transaction_number=row.transaction_number,
                 version=row.version,
                 status=row.status,
-                received_at=_aware(row.received_at),
+                received_at=aware(row.received_at),
                 due_date=row.due_date,
                 assessed_cents=int(row.assessed),
             )
@@ -342,8 +343,3 @@ def _posted(rows: list[Any]) -> PostedEntry:
 
 def _utc(instant: dt.datetime) -> dt.datetime:
     return instant.astimezone(dt.UTC)
-
-
-def _aware(instant: dt.datetime) -> dt.datetime:
-    # SQLite keeps no offset; every instant the gateway stores is in UTC (gateway.clock, domain.clock).
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=dt.UTC)
