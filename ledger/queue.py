@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import BindParameter, Connection, Select, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from domain.clock import Clock
 from ledger.files import FileStatus
-from ledger.schema import broker, inbound_file, interchange_seen
+from ledger.schema import WAITING_STATUSES, broker, inbound_file, interchange_seen
 
-WAITING = (FileStatus.RECEIVED.value, FileStatus.HELD.value)
+WAITING = WAITING_STATUSES
+# Rendered as literals, not bound parameters: only then can the planners of both stores see that the
+# query's condition implies the partial index ix_inbound_file_waiting's (ledger.schema).
+_WAITING_LITERALS: BindParameter[Any] = bindparam("waiting", WAITING, expanding=True, literal_execute=True)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,6 +37,21 @@ class ClaimedFile:
     received_at: dt.datetime
 
 
+def claim_query(now: dt.datetime) -> Select[Any]:
+    """The first waiting file whose retry time has come, with its broker, locked unless another has it."""
+    return (
+        select(inbound_file, broker.c.sender_id, broker.c.bn15)
+        .join(broker, broker.c.id == inbound_file.c.broker_id)
+        .where(
+            inbound_file.c.status.in_(_WAITING_LITERALS),
+            or_(inbound_file.c.next_attempt_at.is_(None), inbound_file.c.next_attempt_at <= now),
+        )
+        .order_by(inbound_file.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=inbound_file)
+    )
+
+
 class Queue:
     """Repository of the inbound queue inside one unit of work."""
 
@@ -42,19 +61,7 @@ class Queue:
 
     def claim_next(self) -> ClaimedFile | None:
         """Lock the oldest waiting file whose retry time has come, for the rest of this transaction."""
-        now = self._clock.now()
-        query = (
-            select(inbound_file, broker.c.sender_id, broker.c.bn15)
-            .join(broker, broker.c.id == inbound_file.c.broker_id)
-            .where(
-                inbound_file.c.status.in_(WAITING),
-                or_(inbound_file.c.next_attempt_at.is_(None), inbound_file.c.next_attempt_at <= now),
-            )
-            .order_by(inbound_file.c.id)
-            .limit(1)
-            .with_for_update(skip_locked=True, of=inbound_file)
-        )
-        row = self._connection.execute(query).first()
+        row = self._connection.execute(claim_query(self._clock.now())).first()
         if row is None:
             return None
         return ClaimedFile(

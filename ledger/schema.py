@@ -200,6 +200,13 @@ inbound_file = Table(
     Index("ix_inbound_file_processed_at", "processed_at"),  # `status`: the last 24 hours' outcomes
 )
 
+# The files waiting for a worker alone, in claim order: `Queue.claim_next` reads the first of them instead
+# of walking, in id order, every file ever answered (the table keeps them all). The query must name the
+# statuses as literals, as here, for either store to use a partial index.
+WAITING_STATUSES = ("RECEIVED", "HELD")  # ledger.files.FileStatus: stored, or held for a retry
+_waiting = inbound_file.c.status.in_(WAITING_STATUSES)
+Index("ix_inbound_file_waiting", inbound_file.c.id, postgresql_where=_waiting, sqlite_where=_waiting)
+
 interchange_seen = Table(
     "interchange_seen",
     metadata,

@@ -6,10 +6,14 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from sqlalchemy import text, update
 
 from domain.clock import FixedClock
 from gateway.bootstrap import System
-from tests.conftest import FIXED_NOW
+from ledger.files import FileStatus
+from ledger.queue import WAITING, claim_query
+from ledger.schema import inbound_file
+from tests.conftest import FIXED_NOW, Store
 
 
 def upload(system: System, *names: str) -> list[int]:
@@ -89,3 +93,27 @@ def test_holding_a_file_already_answered_leaves_it_answered(system: System) -> N
         uow.commit()
     with system.unit_of_work(immediate=True) as uow:
         assert uow.queue.claim_next() is None
+
+
+def test_the_waiting_statuses_are_those_of_a_file_stored_or_held_for_a_retry() -> None:
+    assert (FileStatus.RECEIVED.value, FileStatus.HELD.value) == WAITING
+
+
+def test_a_claim_reads_the_waiting_files_and_not_every_file_ever_answered(
+    system: System, store: Store
+) -> None:
+    ids = upload(system, *(f"f{n}.edi" for n in range(2_000)))
+    with system.engine.begin() as connection:
+        answered = inbound_file.c.id < ids[-1]
+        connection.execute(update(inbound_file).where(answered).values(status=FileStatus.DONE.value))
+        connection.execute(text("ANALYZE"))
+        query = claim_query(FIXED_NOW).compile(system.engine, compile_kwargs={"render_postcompile": True})
+        explain = "EXPLAIN" if store.backend == "postgresql" else "EXPLAIN QUERY PLAN"
+        params = tuple(query.params[name] for name in query.positiontup or ()) or query.params
+        plan = " ".join(str(row) for row in connection.exec_driver_sql(f"{explain} {query}", params))
+    # SQLite searches the status index, PostgreSQL the partial index of waiting files; neither walks the
+    # primary key through the 1,999 answered files.
+    assert "ix_inbound_file_waiting" in plan or "ix_inbound_file_queue (status=?)" in plan, plan
+    with system.unit_of_work(immediate=True) as uow:
+        claimed = uow.queue.claim_next()
+        assert claimed is not None and claimed.id == ids[-1]

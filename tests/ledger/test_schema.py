@@ -18,4 +18,4 @@ def test_the_migrated_database_matches_the_schema_module(store: Store) -> None:
 
 
 def test_the_database_is_at_the_latest_revision(store: Store) -> None:
-    assert current_revision(store.engine) == "0001"
+    assert current_revision(store.engine) == "0002"
