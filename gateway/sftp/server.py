@@ -24,6 +24,13 @@ log = get_logger(__name__)
 
 HANDSHAKE_TIMEOUT = 30.0  # seconds for banner, key exchange and authentication
 SHUTDOWN_GRACE = 30.0  # seconds uploads in flight get to finish when the daemon stops
+# SSH flow control (RFC 4254 §5.2), measured with bench/sftp.py (docs/BENCHMARKS.md): a channel window of
+# 8 MiB instead of paramiko's 2 MiB keeps a broker's client sending while the session thread writes and
+# answers, and a maximum packet of 64 KiB carries each write of OpenSSH's client (32 KiB of data and the
+# SFTP header) in one SSH packet instead of two, halving the per-packet work (MAC, parsing, locking). The
+# window is also the most one session can have received and not yet read: 8 MiB a session at worst.
+CHANNEL_WINDOW = 8 * 1024 * 1024
+CHANNEL_MAX_PACKET = 64 * 1024
 
 
 def host_key(var_dir: Path) -> paramiko.PKey:
@@ -136,7 +143,9 @@ class SftpService:
             threading.Thread(target=self._serve, args=(connection, address[0]), daemon=True).start()
 
     def _serve(self, connection: socket.socket, address: str) -> None:
-        transport = paramiko.Transport(connection)
+        transport = paramiko.Transport(
+            connection, default_window_size=CHANNEL_WINDOW, default_max_packet_size=CHANNEL_MAX_PACKET
+        )
         transport.banner_timeout = transport.auth_timeout = transport.handshake_timeout = HANDSHAKE_TIMEOUT
         transport.add_server_key(self._host_key)
         session = Session(transport)
