@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from outbound.edifact import OutSegment, interchange_segments, message_segments, render
+from outbound.edifact import OutSegment, message_segments, render_interchange
 from parsers.codes import Action, SyntaxErrorCode
 from parsers.model import Interchange, Message, SyntaxFinding
 
@@ -64,14 +64,13 @@ def render_contrl(interchange: Interchange, envelope: ContrlEnvelope, *, duplica
         for message in interchange.messages:
             if message.findings:
                 body += message_report(message)
-    segments = interchange_segments(
+    return render_interchange(
         sender=GATEWAY_ID,
         recipient=envelope.recipient,
         prepared=envelope.prepared,
         control_reference=envelope.control_reference,
-        body=message_segments(CONTRL_MESSAGE_REFERENCE, CONTRL_IDENTIFIER, body),
+        messages=[message_segments(CONTRL_MESSAGE_REFERENCE, CONTRL_IDENTIFIER, body)],
     )
-    return render(segments)
 
 
 def message_report(message: Message) -> list[OutSegment]:

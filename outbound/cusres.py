@@ -39,7 +39,7 @@ from domain.findings import Finding, Level
 from domain.money import format_cents
 from domain.tariff import Rate
 from mappers.fields import DOCUMENT_TIME_ZONE
-from outbound.edifact import OutSegment, interchange_segments, message_segments, render
+from outbound.edifact import OutSegment, message_segments, render_interchange
 
 CUSRES_IDENTIFIER: Final = ["CUSRES", "D", "16A", "UN", "CAD10"]  # UNH S009 (MIG.md §4)
 GATEWAY_ID: Final = "CARM"  # UNB S002/0004: we are the sender
@@ -136,19 +136,16 @@ def render_cusres(responses: Sequence[CadResponse], envelope: CusresEnvelope) ->
     """
     if not responses:
         raise ValueError("a CUSRES interchange needs at least one response")
-    messages = [
-        segment
-        for number, response in enumerate(responses, start=1)
-        for segment in message_segments(str(number), CUSRES_IDENTIFIER, response_body(response, envelope))
-    ]
-    segments = interchange_segments(
+    return render_interchange(
         sender=GATEWAY_ID,
         recipient=envelope.recipient,
         prepared=envelope.prepared,
         control_reference=envelope.control_reference,
-        body=messages,
+        messages=(  # built one at a time, as they are written (see `render_interchange`)
+            message_segments(str(number), CUSRES_IDENTIFIER, response_body(response, envelope))
+            for number, response in enumerate(responses, start=1)
+        ),
     )
-    return render(segments)
 
 
 def response_body(response: CadResponse, envelope: CusresEnvelope) -> list[OutSegment]:
