@@ -12,6 +12,7 @@ module reads the summary and puts the CAD together.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,7 +28,7 @@ from parsers.model import Message, Segment
 from parsers.structure import Placement
 
 SUMMARY = Place(Level.SUMMARY)
-LINE_COUNT = r"[0-9]{1,6}"  # CNT C270/6066; at most 99999 SG32 in D.16A
+LINE_COUNT = re.compile(r"[0-9]{1,6}", re.ASCII)  # CNT C270/6066; at most 99999 SG32 in D.16A
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

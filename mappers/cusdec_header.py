@@ -28,10 +28,10 @@ from mappers.fields import (
     Findings,
     Place,
     code_at,
+    identifier_at,
     pick,
     read_date,
     read_datetime,
-    read_identifier,
     required_text,
 )
 from parsers.model import Segment
@@ -44,8 +44,9 @@ FUNCTIONS = {
     edi.FUNCTION_REPLACE: CadFunction.REPLACE,
     edi.FUNCTION_CANCELLATION: CadFunction.CANCEL,
 }
-TRANSPORT_MODE = r"[0-9]"  # UN/ECE Recommendation 19: one digit, 0 (not specified) to 9 (not known)
-VERSION = r"[0-9]{5}"  # MIG.md §2: BGM C106/1056 version n5
+# UN/ECE Recommendation 19: one digit, 0 (not specified) to 9 (not known)
+TRANSPORT_MODE = re.compile(r"[0-9]", re.ASCII)
+VERSION = re.compile(r"[0-9]{5}")  # MIG.md §2: BGM C106/1056 version n5
 Parse = Callable[[str], object]  # a domain.identifiers parser: the value, or InvalidIdentifier
 
 
@@ -129,7 +130,7 @@ def _version(bgm: Segment, findings: Findings) -> int | None:
     text = required_text(findings, bgm, HEADER, 2, 2)
     if not text:
         return None
-    if re.fullmatch(VERSION, text) and int(text) > 0:
+    if VERSION.fullmatch(text) and int(text) > 0:
         return int(text)
     findings.add(codes.VERSION_INVALID, f"version {text!r} is not 5 digits from 00001", HEADER.at(bgm, 2, 2))
     return None
@@ -143,10 +144,7 @@ def _identifier(
     parse: Parse,
     entry: CatalogueEntry,
 ) -> str | None:
-    text = required_text(findings, segment, HEADER, element, component)
-    if not text:
-        return None
-    return read_identifier(findings, parse, text, entry, HEADER.at(segment, element, component))
+    return identifier_at(findings, segment, HEADER, element, component, parse=parse, entry=entry)
 
 
 def _locations(segments: list[Segment], findings: Findings) -> tuple[str | None, str | None]:

@@ -39,6 +39,7 @@ SUMMARY_CNT = "02090"
 TOTAL_GROUP = 51  # SG51
 SG51_TAX = "02110"
 SG51_MOA = "02120"
+_LINE_TAX_POSITIONS = frozenset({SG43_TAX, SG43_MOA})
 READ_POSITIONS = frozenset(
     {BGM, HEADER_LOC, HEADER_DTM, SG1_RFF, SG4_TDT, SG6_NAD, LINE_CST, LINE_FTX, LINE_LOC, LINE_DTM, LINE_MEA}
     | {SG35_MOA, SG37_RFF, SG43_TAX, SG43_MOA, SUMMARY_CNT, SG51_TAX, SG51_MOA}
@@ -126,28 +127,25 @@ def layout(message: Message, placements: Sequence[Placement] | None = None) -> C
     if placements is None:
         placements = place_segments(message, CUSDEC_D16A)
     for placement in placements:
-        entry, groups, segment = placement.entry, placement.groups, placement.segment
+        entry = placement.entry
         if entry is None or entry.position not in READ_POSITIONS:
             continue
-        outer = groups[0] if groups else (0, 0)
-        if outer[0] == LINE_GROUP:
-            line = lines.get(outer[1])
+        position, segment = entry.position, placement.segment
+        group, occurrence = placement.groups[0] if placement.groups else (0, 0)  # the outermost group
+        if group == LINE_GROUP:
+            line = lines.get(occurrence)
             if line is None:
-                line = lines[outer[1]] = LineSegments(ordinal=len(lines) + 1)
+                line = lines[occurrence] = LineSegments(ordinal=len(lines) + 1)
                 result.lines.append(line)
-            _add_to_line(line, entry.position, segment)
-        elif outer[0] == TOTAL_GROUP:
-            _add_to_group(result.totals, entry.position == SG51_TAX, segment)
+            if position in _LINE_TAX_POSITIONS:
+                _add_to_group(line.taxes, position == SG43_TAX, segment)
+            else:
+                line.segments[position].append(segment)
+        elif group == TOTAL_GROUP:
+            _add_to_group(result.totals, position == SG51_TAX, segment)
         else:
-            result.segments[entry.position].append(segment)
+            result.segments[position].append(segment)
     return result
-
-
-def _add_to_line(line: LineSegments, position: str, segment: Segment) -> None:
-    if position in (SG43_TAX, SG43_MOA):
-        _add_to_group(line.taxes, position == SG43_TAX, segment)
-    else:
-        line.segments[position].append(segment)
 
 
 def _add_to_group(groups: list[list[Segment]], trigger: bool, segment: Segment) -> None:

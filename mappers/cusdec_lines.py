@@ -1,13 +1,14 @@
 """The lines of a CAD read from a CUSDEC's SG32 groups (mappers layer).
 
 MIG.md §2 "Detail": per line CST (line number, classification), FTX+AAA/ACD, LOC+27/35, DTM+11, MEA+AAE,
-SG35 MOA+40, SG37 RFF+IV and the SG43 duty and tax groups. A finding points at the line by the number its CST
-gives (or by its place in the message when that number is unusable). Declared amounts are in CAD and become
-integer cents; the value for duty stays a `Decimal` in the invoice currency.
+SG35 MOA+40, SG37 RFF+IV and the SG43 duty and tax groups. A finding points at the line by its place in the
+message, which is the number its CST must give. Declared amounts are in CAD and become integer cents; the
+value for duty stays a `Decimal` in the invoice currency.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -26,19 +27,17 @@ from mappers.fields import (
     code_at,
     number_at,
     pick,
-    read_code,
     read_date,
     required_text,
 )
 from parsers.model import Segment
 
-CLASSIFICATION = r"[0-9]{10}"  # MIG.md §2: CST C246/7361 n10
-COUNTRY = (
-    r"[A-Z]{2}"  # ISO 3166-1 alpha-2 (and US state codes): the format; the list is the validators' business
-)
-CURRENCY = r"[A-Z]{3}"  # ISO 4217 alphabetic code
-UNIT = r"[A-Z0-9]{2,3}"  # UN/ECE Recommendation 20 common code
-LINE_NUMBER = r"[0-9]{1,6}"  # CST 1496 an..6, digits only here
+CLASSIFICATION = re.compile(r"[0-9]{10}", re.ASCII)  # MIG.md §2: CST C246/7361 n10
+# ISO 3166-1 alpha-2 (and US state codes): the format; the list is the validators' business
+COUNTRY = re.compile(r"[A-Z]{2}", re.ASCII)
+CURRENCY = re.compile(r"[A-Z]{3}", re.ASCII)  # ISO 4217 alphabetic code
+UNIT = re.compile(r"[A-Z0-9]{2,3}", re.ASCII)  # UN/ECE Recommendation 20 common code
+LINE_NUMBER = re.compile(r"[0-9]{1,6}", re.ASCII)  # CST 1496 an..6, digits only here
 MAX_DESCRIPTION_PART = 512  # FTX C108/4440 an..512, up to 5 of them
 
 
@@ -57,8 +56,8 @@ def map_lines(lines: list[LineSegments], findings: Findings, *, decimal_mark: st
 
 
 def _map_line(line: LineSegments, findings: Findings, decimal_mark: str) -> CadLine | None:
-    number = _line_number(line, findings)
-    place = Place(Level.DETAIL, number or line.ordinal)
+    place = Place(Level.DETAIL, line.ordinal)  # the number the line's CST must give: see `_line_number`
+    number = _line_number(line, findings, place)
     goods = _goods(line, findings, place)
     origin, state, export = _countries(line, findings, place)
     shipped = _shipment_date(line, findings, place)
@@ -111,9 +110,8 @@ def _line(
     )
 
 
-def _line_number(line: LineSegments, findings: Findings) -> int | None:
+def _line_number(line: LineSegments, findings: Findings, place: Place) -> int | None:
     """The CST line number, which must be the line's place in the message: 1, 2, 3 ..."""
-    place = Place(Level.DETAIL, line.ordinal)
     csts = line.at(edi.LINE_CST)
     if not csts:  # cannot happen - CST opens SG32 - but the mapper reads any message without raising
         findings.add(codes.SEGMENT_MISSING, "CST is missing", place.at("CST"))
@@ -163,7 +161,7 @@ def _code(
     segment: Segment,
     place: Place,
     element: int,
-    pattern: str,
+    pattern: re.Pattern[str],
     entry: CatalogueEntry,
     what: str,
     *,
@@ -234,9 +232,11 @@ def _value(
     value = number_at(
         findings, moa, place, 1, 2, decimal_mark=decimal_mark, decimals=MONEY_DECIMALS, what="value for duty"
     )
-    currency_text = moa.component(1, 3) or CANADIAN_DOLLAR  # MIG.md §2: no currency = CAD
-    pointer = place.at(moa, 1, 3)
-    currency = read_code(findings, currency_text, CURRENCY, codes.CURRENCY_INVALID, pointer, what="currency")
+    currency = (
+        code_at(findings, moa, place, 1, 3, pattern=CURRENCY, entry=codes.CURRENCY_INVALID, what="currency")
+        if moa.component(1, 3)
+        else CANADIAN_DOLLAR  # MIG.md §2: no currency = CAD
+    )
     return value, currency
 
 

@@ -5,6 +5,8 @@ thousands separator, no exponent, a bounded number of decimals - never rounded),
 CCYYMMDDHHMM times that must exist, identifiers checked by `domain.identifiers`, and the choice of the
 segments with one qualifier among their siblings (required or not, at most so many). A reader returns the
 value, or None after adding a `Finding` to the `Findings` it was given; it never raises, whatever the text.
+A finding's `Pointer` is built only once there is a finding: building one costs more than reading most
+fields, and sound messages are the rule.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from domain.cad import CANADIAN_DOLLAR
@@ -30,7 +33,6 @@ DOCUMENT_TIME_ZONE = ZoneInfo("America/Toronto")
 MONEY_DECIMALS = 2  # MIG.md §2 "Amounts"
 QUANTITY_DECIMALS = 3  # MIG.md §2 "Amounts"
 _DATE_LENGTHS = {CCYYMMDD: 8, CCYYMMDDHHMM: 12}
-_STAMP_FIELDS = ((0, 4), (4, 6), (6, 8), (8, 10), (10, 12))  # CCYY MM DD HH MM; a date has no HHMM: 0:00
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +106,7 @@ def code_at(
     element: int,
     component: int = 1,
     *,
-    pattern: str,
+    pattern: re.Pattern[str],
     entry: CatalogueEntry,
     what: str,
     required: bool = True,
@@ -117,7 +119,10 @@ def code_at(
     )
     if not text:
         return None
-    return read_code(findings, text, pattern, entry, place.at(segment, element, component), what=what)
+    if pattern.fullmatch(text):
+        return text
+    findings.add(entry, f"{what} {text!r} is not valid", place.at(segment, element, component))
+    return None
 
 
 def number_at(
@@ -131,32 +136,28 @@ def number_at(
     decimals: int,
     what: str,
 ) -> Decimal | None:
-    """The required number at element:component (see `read_number`)."""
+    """The required number at element:component: not negative, written with `decimal_mark`, at most
+    `decimals` decimals."""
     text = required_text(findings, segment, place, element, component)
     if not text:
         return None
-    pointer = place.at(segment, element, component)
-    return read_number(findings, text, pointer, decimal_mark=decimal_mark, decimals=decimals, what=what)
-
-
-def read_number(
-    findings: Findings, text: str, pointer: Pointer, *, decimal_mark: str, decimals: int, what: str
-) -> Decimal | None:
-    """A non-negative decimal written with `decimal_mark` and at most `decimals` decimals."""
-    match = re.fullmatch(rf"(-?)([0-9]+)(?:{re.escape(decimal_mark)}([0-9]+))?", text)
+    match = _number_pattern(decimal_mark).fullmatch(text)
     if match is None:
-        findings.add(
-            codes.NUMBER_INVALID, f"{what} {text!r} is not a number written as 1234{decimal_mark}56", pointer
-        )
-        return None
-    sign, whole, fraction = match.groups()
-    if sign:
-        findings.add(codes.NEGATIVE_AMOUNT, f"{what} {text!r} is negative", pointer)
-        return None
-    if fraction and len(fraction) > decimals:
-        findings.add(codes.TOO_MANY_DECIMALS, f"{what} {text!r} has more than {decimals} decimals", pointer)
-        return None
-    return Decimal(f"{whole}.{fraction}" if fraction else whole)
+        entry, problem = codes.NUMBER_INVALID, f"is not a number written as 1234{decimal_mark}56"
+    elif match["sign"]:
+        entry, problem = codes.NEGATIVE_AMOUNT, "is negative"
+    elif match["fraction"] and len(match["fraction"]) > decimals:
+        entry, problem = codes.TOO_MANY_DECIMALS, f"has more than {decimals} decimals"
+    else:
+        whole, fraction = match["whole"], match["fraction"]
+        return Decimal(f"{whole}.{fraction}" if fraction else whole)
+    findings.add(entry, f"{what} {text!r} {problem}", place.at(segment, element, component))
+    return None
+
+
+@lru_cache(maxsize=4)  # one pattern per decimal mark: "." or "," (UNA position 3)
+def _number_pattern(decimal_mark: str) -> re.Pattern[str]:
+    return re.compile(rf"(?P<sign>-?)(?P<whole>[0-9]+)(?:{re.escape(decimal_mark)}(?P<fraction>[0-9]+))?")
 
 
 def declared_cents(
@@ -201,29 +202,30 @@ def read_datetime(
 def _parse_stamp(text: str, length: int) -> datetime | None:
     if len(text) != length or not text.isascii() or not text.isdigit():
         return None
-    year, month, day, hour, minute = (int(text[start:end] or 0) for start, end in _STAMP_FIELDS)
+    year, month, day = int(text[:4]), int(text[4:6]), int(text[6:8])
+    hour, minute = (int(text[8:10]), int(text[10:12])) if length == 12 else (0, 0)  # a date: 0:00
     try:
         return datetime(year, month, day, hour, minute, tzinfo=DOCUMENT_TIME_ZONE)
     except ValueError:  # year 0, month 13, 30 February, hour 24, ...: not a real date or time
         return None
 
 
-def read_identifier(
-    findings: Findings, parse: Callable[[str], object], text: str, entry: CatalogueEntry, pointer: Pointer
+def identifier_at(
+    findings: Findings,
+    segment: Segment,
+    place: Place,
+    element: int,
+    component: int,
+    *,
+    parse: Callable[[str], object],
+    entry: CatalogueEntry,
 ) -> str | None:
-    """The canonical text of an identifier, checked by its `domain.identifiers` parser."""
+    """The required identifier at element:component, checked by its `domain.identifiers` parser."""
+    text = required_text(findings, segment, place, element, component)
+    if not text:
+        return None
     try:
         return str(parse(text))
     except InvalidIdentifier as problem:
-        findings.add(entry, str(problem), pointer)
+        findings.add(entry, str(problem), place.at(segment, element, component))
         return None
-
-
-def read_code(
-    findings: Findings, text: str, pattern: str, entry: CatalogueEntry, pointer: Pointer, *, what: str
-) -> str | None:
-    """A code that must match `pattern` (a regular expression matched in full)."""
-    if re.fullmatch(pattern, text, flags=re.ASCII):
-        return text
-    findings.add(entry, f"{what} {text!r} is not valid", pointer)
-    return None
