@@ -23,7 +23,7 @@ from typing import Final
 from domain.cad import CANADIAN_DOLLAR, Cad, CadFunction, CadLine
 from domain.calendar import NO_HOLIDAYS, HolidayCalendar, billing_period, payment_due_date
 from domain.money import from_cents, percent_of, to_cents
-from domain.tariff import Rate, RateForm, ReferenceSnapshot, TariffItem
+from domain.tariff import Rate, RateForm, ReferenceSnapshot, Tariff, TariffItem
 
 GST_PERCENT: Final = Decimal("5")  # of the value for tax (DOMAIN.md "Amounts")
 NO_PERCENT: Final = Decimal("0")
@@ -72,8 +72,12 @@ NOTHING: Final = DutiesAndTaxes()
 
 
 def _combine(left: DutiesAndTaxes, right: DutiesAndTaxes, sign: int) -> DutiesAndTaxes:
-    duty, gst, excise, sima = (a + sign * b for a, b in zip(left.by_kind(), right.by_kind(), strict=True))
-    return DutiesAndTaxes(duty_cents=duty, gst_cents=gst, excise_cents=excise, sima_cents=sima)
+    return DutiesAndTaxes(
+        duty_cents=left.duty_cents + sign * right.duty_cents,
+        gst_cents=left.gst_cents + sign * right.gst_cents,
+        excise_cents=left.excise_cents + sign * right.excise_cents,
+        sima_cents=left.sima_cents + sign * right.sima_cents,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,7 +113,14 @@ class Assessment:
     @property
     def totals(self) -> DutiesAndTaxes:
         """The header totals: the sum of the lines."""
-        return sum((line.amounts for line in self.lines), NOTHING)
+        duty = gst = excise = sima = 0
+        for line in self.lines:
+            amounts = line.amounts
+            duty += amounts.duty_cents
+            gst += amounts.gst_cents
+            excise += amounts.excise_cents
+            sima += amounts.sima_cents
+        return DutiesAndTaxes(duty_cents=duty, gst_cents=gst, excise_cents=excise, sima_cents=sima)
 
 
 class Missing(StrEnum):
@@ -168,7 +179,8 @@ def assess_cad(cad: Cad, *, snapshot: ReferenceSnapshot, due_date: dt.date) -> A
         The `Assessment`, or `Unassessable` listing every gap of every line. Raises nothing for
         missing data.
     """
-    results = [_assess_line(line, snapshot, cad.release_date) for line in _lines_charged(cad)]
+    tariff = snapshot.tariff(cad.release_date)
+    results = [_assess_line(line, tariff, snapshot, cad.release_date) for line in _lines_charged(cad)]
     gaps = tuple(gap for result in results if isinstance(result, tuple) for gap in result)
     if gaps:
         return Unassessable(transaction_number=cad.transaction_number, version=cad.version, gaps=gaps)
@@ -188,9 +200,11 @@ def _lines_charged(cad: Cad) -> tuple[CadLine, ...]:
     return () if cad.is_cancellation else cad.lines
 
 
-def _assess_line(line: CadLine, snapshot: ReferenceSnapshot, on: dt.date) -> AssessedLine | tuple[Gap, ...]:
-    """Assess one line with the tariff in force `on` (the release date), or list every gap it has."""
-    item = snapshot.tariff(on).item(line.classification, on)
+def _assess_line(
+    line: CadLine, tariff: Tariff, snapshot: ReferenceSnapshot, on: dt.date
+) -> AssessedLine | tuple[Gap, ...]:
+    """Assess one line with the `tariff` in force `on` (the release date), or list every gap it has."""
+    item = tariff.item(line.classification, on)
     rate = item.rate_for(line.tariff_treatment, on) if item else None
     exchange_rate = _exchange_rate(line, snapshot)
     missing = _missing(line, item, rate, exchange_rate)
@@ -270,17 +284,20 @@ def customs_duty(rate: Rate, *, value_for_duty_cents: int, quantity: Decimal | N
 
 
 def _exact_duty(rate: Rate, value: Decimal, quantity: Decimal) -> Decimal:
+    form = rate.form
+    if form is RateForm.FREE:
+        return Decimal(0)
+    if form is RateForm.SPECIFIC:
+        return quantity * _part(rate.specific)
     ad_valorem = value * _part(rate.ad_valorem) / _HUNDRED
-    floor, ceiling = quantity * _part(rate.minimum), quantity * _part(rate.maximum)
-    exact = {
-        RateForm.FREE: Decimal(0),
-        RateForm.AD_VALOREM: ad_valorem,
-        RateForm.SPECIFIC: quantity * _part(rate.specific),
-        RateForm.COMPOUND: ad_valorem + quantity * _part(rate.specific),
-        RateForm.MINIMUM: max(ad_valorem, floor),
-        RateForm.MINIMUM_MAXIMUM: min(max(ad_valorem, floor), ceiling),
-    }
-    return exact[rate.form]
+    if form is RateForm.AD_VALOREM:
+        return ad_valorem
+    if form is RateForm.COMPOUND:
+        return ad_valorem + quantity * _part(rate.specific)
+    floor = quantity * _part(rate.minimum)
+    if form is RateForm.MINIMUM:
+        return max(ad_valorem, floor)
+    return min(max(ad_valorem, floor), quantity * _part(rate.maximum))  # RateForm.MINIMUM_MAXIMUM
 
 
 def _part(value: Decimal | None) -> Decimal:

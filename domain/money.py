@@ -9,7 +9,7 @@ other module either stays in whole cents or hands an exact `Decimal` to `to_cent
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, Inexact, localcontext
+from decimal import ROUND_HALF_UP, Decimal, Inexact, getcontext, localcontext
 
 CENT = Decimal("0.01")
 # Enough significant digits for any product of two amounts or rates we meet to be exact; an input that
@@ -27,10 +27,13 @@ def to_cents(amount: Decimal) -> int:
     """
     if not amount.is_finite():
         raise ValueError(f"cannot round {amount} to the cent")
-    with localcontext() as context:
-        # Room for every digit left of the cent, so quantize never runs out of precision.
-        context.prec = max(context.prec, amount.adjusted() + 4)
-        return int(amount.quantize(CENT, rounding=ROUND_HALF_UP).scaleb(2))
+    context = getcontext()
+    if amount.adjusted() + 4 > context.prec:
+        # Room for every digit left of the cent, so quantize never runs out of precision. Only amounts this
+        # large pay for a context of their own: this runs for every amount of every line.
+        context = context.copy()
+        context.prec = amount.adjusted() + 4
+    return int(amount.quantize(CENT, rounding=ROUND_HALF_UP, context=context).scaleb(2, context=context))
 
 
 def from_cents(cents: int) -> Decimal:

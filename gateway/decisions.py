@@ -1,14 +1,15 @@
 """What to do with one CAD message: accept and post, answer a repeat, or reject (gateway layer, pure).
 
-Given a message's mapping, the rules' context and what the previous version stands for, `decide` runs the
-business rules, assesses, and works out the journal entry and the CUSRES answer. It takes values and
-returns values; the pipeline applies the decision in its unit of work.
+Given a message's mapping, the rules' context and what the previous version stands for, `decide` assesses
+the CAD once, runs the business rules (which compare its declared amounts with that assessment), and works
+out the journal entry and the CUSRES answer. It takes values and returns values; the pipeline applies the
+decision in its unit of work.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from domain.assessment import (
     Assessment,
@@ -97,12 +98,15 @@ def decide(
     if mapping.cad is None:
         return Rejected(reference=unmapped_reference(reading), findings=mapping.findings)
     cad = mapping.cad
-    findings = validate_cad(cad, context)
+    # One assessment serves the rules (the declared amounts) and the posting; the amounts do not depend on
+    # the payment due date, which is worked out only for a valid CAD (its release date stands in until then).
+    assessed = assess_cad(cad, snapshot=context.snapshot, due_date=cad.release_date)
+    findings = validate_cad(cad, context, assessed)
     if findings:
         return Rejected(reference=cad_reference(cad), findings=findings)
-    result = assess_cad(cad, snapshot=context.snapshot, due_date=cad_payment_due_date(cad.release_date))
-    if isinstance(result, Unassessable):
-        return Rejected(reference=cad_reference(cad), findings=gap_findings(result))
+    if isinstance(assessed, Unassessable):
+        return Rejected(reference=cad_reference(cad), findings=gap_findings(assessed))
+    result = replace(assessed, due_date=cad_payment_due_date(cad.release_date))
     kind = posting_kind(result, previous=previous, business_date=context.today)
     entries = journal_entries_for(result, previous=previous, business_date=context.today)
     return Accepted(

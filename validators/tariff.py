@@ -26,24 +26,28 @@ MEASURE = "MEA+AAE"
 UNIT = ("MEA+AAE", "3")  # MEA C174/6411: the unit of measure
 
 
-def _looked_up(
-    cad: Cad, context: ValidationContext
-) -> Iterator[tuple[CadLine, TariffItem | None, Treatment | None]]:
-    """Each line with its tariff item and treatment in the tariff in force on the release date, if any."""
+# Each rule looks up only what it reads: six rules run over every line of every CAD.
+def _items(cad: Cad, context: ValidationContext) -> Iterator[tuple[CadLine, TariffItem | None]]:
+    """Each line with its tariff item in the tariff in force on the release date, if any."""
+    tariff = context.snapshot.tariff(cad.release_date)
+    return ((line, tariff.item(line.classification, cad.release_date)) for line in declared_lines(cad))
+
+
+def _items_in_force(cad: Cad, context: ValidationContext) -> Iterator[tuple[CadLine, TariffItem]]:
+    """The lines whose classification is in force on the release date, with their tariff item."""
+    return ((line, item) for line, item in _items(cad, context) if item is not None)
+
+
+def _treatments(cad: Cad, context: ValidationContext) -> Iterator[tuple[CadLine, Treatment | None]]:
+    """Each line with the treatment it claims in the tariff in force on the release date, if any."""
     tariff = context.snapshot.tariff(cad.release_date)
     for line in declared_lines(cad):
-        item = tariff.item(line.classification, cad.release_date)
-        yield line, item, tariff.treatment(tariff_treatment_code(line.tariff_treatment))
-
-
-def _items(cad: Cad, context: ValidationContext) -> Iterator[tuple[CadLine, TariffItem]]:
-    """The lines whose classification is in force on the release date, with their tariff item."""
-    return ((line, item) for line, item, _ in _looked_up(cad, context) if item is not None)
+        yield line, tariff.treatment(tariff_treatment_code(line.tariff_treatment))
 
 
 def classification_is_in_force(cad: Cad, context: ValidationContext) -> Iterator[Finding]:
     """Each classification is a tariff item in force on the release date."""
-    for line, item, _ in _looked_up(cad, context):
+    for line, item in _items(cad, context):
         if item is None:
             message = (
                 f"classification {line.classification} is not a tariff item in force on "
@@ -55,7 +59,7 @@ def classification_is_in_force(cad: Cad, context: ValidationContext) -> Iterator
 
 def treatment_exists(cad: Cad, context: ValidationContext) -> Iterator[Finding]:
     """Each tariff treatment is one the tariff in force defines."""
-    for line, _, treatment in _looked_up(cad, context):
+    for line, treatment in _treatments(cad, context):
         if treatment is None:
             message = (
                 f"tariff treatment {line.tariff_treatment!r} is not a treatment of the Customs Tariff in "
@@ -66,7 +70,7 @@ def treatment_exists(cad: Cad, context: ValidationContext) -> Iterator[Finding]:
 
 def treatment_is_open_to_origin(cad: Cad, context: ValidationContext) -> Iterator[Finding]:
     """Each treatment claimed is open to goods of the line's country of origin."""
-    for line, _, treatment in _looked_up(cad, context):
+    for line, treatment in _treatments(cad, context):
         if treatment is not None and not treatment.allows(line.origin_country):
             message = (
                 f"tariff treatment {treatment.code} ({treatment.name}) cannot be used with the country of "
@@ -78,12 +82,10 @@ def treatment_is_open_to_origin(cad: Cad, context: ValidationContext) -> Iterato
 
 def treatment_is_available_for_item(cad: Cad, context: ValidationContext) -> Iterator[Finding]:
     """The tariff gives the item a rate of the claimed treatment on the release date."""
-    for line, item, treatment in _looked_up(cad, context):
-        if (
-            item is not None
-            and treatment is not None
-            and item.rate_for(treatment.code, cad.release_date) is None
-        ):
+    tariff = context.snapshot.tariff(cad.release_date)
+    for line, item in _items_in_force(cad, context):
+        treatment = tariff.treatment(tariff_treatment_code(line.tariff_treatment))
+        if treatment is not None and item.rate_for(treatment.code, cad.release_date) is None:
             message = (
                 f"the Customs Tariff gives no {treatment.name} rate (treatment {treatment.code}) for "
                 f"{item.number} on {day(cad.release_date)}"
@@ -94,7 +96,7 @@ def treatment_is_available_for_item(cad: Cad, context: ValidationContext) -> Ite
 
 def quantity_is_given_in_tariff_unit(cad: Cad, context: ValidationContext) -> Iterator[Finding]:
     """A line whose tariff item has a unit of measure gives its quantity (MEA+AAE)."""
-    for line, item in _items(cad, context):
+    for line, item in _items_in_force(cad, context):
         if item.uom is not None and (line.quantity is None or line.unit is None):
             rate = item.rate_for(tariff_treatment_code(line.tariff_treatment), cad.release_date)
             why = "its rate is per" if rate is not None and rate.per_unit else "it is measured in"
@@ -104,7 +106,7 @@ def quantity_is_given_in_tariff_unit(cad: Cad, context: ValidationContext) -> It
 
 def unit_matches_tariff(cad: Cad, context: ValidationContext) -> Iterator[Finding]:
     """A quantity is given in the tariff item's unit of measure."""
-    for line, item in _items(cad, context):
+    for line, item in _items_in_force(cad, context):
         if item.uom is not None and line.unit is not None and line.unit != item.uom:
             message = (
                 f"the quantity is in {line.unit}, but tariff item {item.number} is measured in {item.uom}"
