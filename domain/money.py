@@ -43,7 +43,8 @@ def from_cents(cents: int) -> Decimal:
 
 def format_cents(cents: int) -> str:
     """Cents as plain dollars with two decimals and no grouping: 195000 -> "1950.00", -5 -> "-0.05"."""
-    return f"{from_cents(cents):f}"
+    dollars, remainder = divmod(abs(cents), 100)  # integers: every CUSRES line writes several of these
+    return f"{'-' if cents < 0 else ''}{dollars}.{remainder:02d}"
 
 
 def percent_of(amount_cents: int, percent: Decimal) -> int:

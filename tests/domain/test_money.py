@@ -98,6 +98,7 @@ def test_to_cents_is_within_half_a_cent_and_ties_go_away_from_zero(amount: Decim
 def test_cents_survive_the_round_trip_through_dollars(value: int) -> None:
     assert to_cents(from_cents(value)) == value
     assert Decimal(format_cents(value)) == from_cents(value)
+    assert format_cents(value) == f"{from_cents(value):f}"  # the text Decimal itself writes
 
 
 @given(st.integers(min_value=-(10**15), max_value=10**15), percents)
