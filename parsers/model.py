@@ -2,13 +2,15 @@
 
 Plain frozen values with positions, so that mappers and the CONTRL writer never see pydifact objects and
 every finding can point at the segment, element and component it is about (MIG.md §3: segment position
-counted from UNH = 1, element and component positions counted from 1).
+counted from UNH = 1, element and component positions counted from 1). `slot_setters` lets the per-segment
+loops of the parser build such values without the frozen dataclass's slower keyword constructor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 # An element is a tuple of components; a simple data element is a 1-tuple. Syntax 4 repetitions are kept as
 # separate elements of the repeated position in `repetitions`, keyed by element index (rarely used by CAD10).
@@ -17,6 +19,21 @@ Element = tuple[str, ...]
 Repetition = tuple[int, tuple[Element, ...]]
 
 CONTRL_MESSAGE_TYPE = "CONTRL"  # UNH S009/0065 of the syntax and service report message
+
+SlotSetter = Callable[[Any, Any], None]
+
+
+def slot_setters(cls: type, names: tuple[str, ...]) -> tuple[SlotSetter, ...] | None:
+    """The setters of the slots of the frozen slots dataclass `cls`, in the order of `names`.
+
+    The parser builds one `Segment` and one `parsers.structure.Placement` per segment read, and a frozen
+    dataclass's keyword `__init__` costs about 1 µs, which dominates walking millions of segments; setting
+    the slots of `object.__new__(cls)` directly gives the same frozen, equal, hashable value. None when
+    `names` are no longer exactly the fields of `cls`, so that the caller falls back to the constructor.
+    """
+    if tuple(f.name for f in fields(cls)) != names:
+        return None
+    return tuple(getattr(cls, name).__set__ for name in names)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

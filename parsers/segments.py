@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import fields
+from collections.abc import Iterator, Sequence
 from typing import overload
 
-from parsers.model import Element, Repetition, Segment, ServiceStringAdvice
+from parsers.model import Element, Repetition, Segment, ServiceStringAdvice, slot_setters
 from parsers.splitter import Split, Splitter
 from parsers.tokenizer import SpanList
 
@@ -23,14 +22,7 @@ _CHECKPOINT_SHIFT = 6  # a line number is kept for every 64th segment; the rest 
 HEAD = 2048  # bytes read of a service segment (a UNB with every character released is under 1 KB)
 
 
-def _slot_setters() -> tuple[Callable[[Segment, object], None], ...] | None:
-    names = tuple(f.name for f in fields(Segment))
-    if names != ("tag", "elements", "index", "offset", "line", "repetitions"):
-        return None  # the model changed: fall back to the dataclass constructor
-    return tuple(getattr(Segment, name).__set__ for name in names)
-
-
-_SETTERS = _slot_setters()
+_SETTERS = slot_setters(Segment, ("tag", "elements", "index", "offset", "line", "repetitions"))
 
 
 def new_segment(
@@ -41,11 +33,9 @@ def new_segment(
     line: int,
     repetitions: tuple[Repetition, ...],
 ) -> Segment:
-    """`Segment(tag=..., ...)`, built by setting its slots directly.
+    """`Segment(tag=..., ...)`, built by setting its slots directly (see `parsers.model.slot_setters`).
 
-    The frozen dataclass's keyword `__init__` costs about 1 µs, which dominates walking millions of
-    segments; the result is the same frozen, equal, hashable value. If the model gains a field this falls
-    back to the constructor.
+    If the model gains a field this falls back to the constructor.
     """
     if _SETTERS is None:
         return Segment(
@@ -128,17 +118,17 @@ class SegmentStore:
         base, line = starts[start], self.line(start)
         whole = self._data[base : ends[stop - 1]].decode(self._codec, "replace")
         previous = 0
-        for index in range(start, stop):
-            offset = starts[index]
+        spans = zip(range(start + 1, stop + 1), starts[start:stop], ends[start:stop], strict=True)
+        for number, offset, end in spans:
             line += whole.count("\n", previous, offset - base)
             previous = offset - base
-            text = whole[previous : ends[index] - base]
+            text = whole[previous : end - base]
             found = cache.get(text)
             tag, elements, repetitions = self._split(text) if found is None else found
             segment = _new(Segment)  # `new_segment` inlined: this loop is the hot path of reading messages
             set_tag(segment, tag)
             set_elements(segment, elements)
-            set_index(segment, index + 1)
+            set_index(segment, number)
             set_offset(segment, offset)
             set_line(segment, line)
             set_repetitions(segment, repetitions)

@@ -10,10 +10,11 @@ group's level starts the group's next occurrence, and a tag found in none of the
 position onwards is reported. It reports code 15 (segment not allowed here), 13 (a mandatory segment or
 group skipped or never sent), 35 (a segment repeated past its maximum) and 36 (a group repeated past its
 maximum), each once, and keeps going, up to a cap of findings as the parser has. Each segment costs at most
-one pass over the open levels of a fixed table, so the walk is linear in the number of segments and reads a
-lazily built `Message.segments` once. `place_segments` is the same walk returning where every segment
-landed (its table entry and group occurrences), which is how the mappers tell the header LOC from a line's
-LOC without re-implementing the table.
+one pass over the open levels of a fixed table, each level prepared once per table into look-ups (where each
+tag stands, how many mandatory children precede each place), so the walk is linear in the number of segments
+and reads a lazily built `Message.segments` once. `place_segments` is the same walk returning where every
+segment landed (its table entry and group occurrences), which is how the mappers tell the header LOC from a
+line's LOC without re-implementing the table.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import TypeAlias
 
 from parsers.codes import SyntaxErrorCode
 from parsers.findings import MAX_FINDINGS
-from parsers.model import Message, Segment, SyntaxFinding
+from parsers.model import Message, Segment, SyntaxFinding, slot_setters
 
 
 class Status(StrEnum):
@@ -159,116 +160,166 @@ def place_segments(message: Message, table: MessageTable) -> tuple[Placement, ..
     return tuple(_Machine(table, message.reference).walk(message.segments))
 
 
+_PLACEMENT_SETTERS = slot_setters(Placement, ("segment", "position", "entry", "groups"))
+_new = object.__new__
+
+
+def _new_placement(
+    segment: Segment, position: int, entry: SegmentEntry | None, groups: tuple[GroupOccurrence, ...]
+) -> Placement:
+    """`Placement(...)` built by setting its slots, as each segment walked needs one (see `slot_setters`)."""
+    if _PLACEMENT_SETTERS is None:
+        return Placement(segment=segment, position=position, entry=entry, groups=groups)
+    placement = _new(Placement)
+    set_segment, set_position, set_entry, set_groups = _PLACEMENT_SETTERS
+    set_segment(placement, segment)
+    set_position(placement, position)
+    set_entry(placement, entry)
+    set_groups(placement, groups)
+    return placement
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class _Level:
+    """One tuple of a table's children (the message's, or a group's), prepared once for the walk.
+
+    The walk places every segment of every message against these, so what it asks of a level per segment is
+    a look-up: where a tag stands among the children, a child's maximum, whether a span of children holds a
+    mandatory one (a difference of two counts rather than a pass over the span), the level a group opens.
+    """
+
+    children: tuple[Entry, ...]
+    number: int  # the group's number; 0 for the message level
+    places: dict[str, tuple[int, ...]]  # the indices of each tag among the children
+    limits: tuple[int, ...]  # each child's maximum repeats
+    mandatory: tuple[int, ...]  # mandatory children before each index, len(children) + 1 counts
+    lands: tuple[SegmentEntry, ...]  # the entry a segment placed at each child lands on (a group's trigger)
+    inner: tuple[_Level | None, ...]  # the level each group child opens; None for a segment child
+
+    @classmethod
+    def of(cls, children: tuple[Entry, ...], number: int) -> _Level:
+        places: dict[str, list[int]] = {}
+        for index, child in enumerate(children):
+            places.setdefault(child.tag, []).append(index)
+        mandatory = [0]
+        for child in children:
+            mandatory.append(mandatory[-1] + (child.status is Status.MANDATORY))
+        return cls(
+            children=children,
+            number=number,
+            places={tag: tuple(indices) for tag, indices in places.items()},
+            limits=tuple(child.max_repeat for child in children),
+            mandatory=tuple(mandatory),
+            lands=tuple(child.trigger if isinstance(child, GroupEntry) else child for child in children),
+            inner=tuple(
+                cls.of(c.children, c.number) if isinstance(c, GroupEntry) else None for c in children
+            ),
+        )
+
+    def holds_mandatory(self, start: int, stop: int) -> bool:
+        """Whether children[start:stop] holds a mandatory segment or group."""
+        return self.mandatory[stop] > self.mandatory[start]
+
+
+# The prepared levels of the tables walked lately, by their entries (identity checked, as ids are reused
+# only once an object is gone, and the level keeps it alive). The tables are module constants, so this holds
+# one or two; it is emptied when full, so tables built on the fly (tests) cannot make it grow.
+_LEVELS: dict[int, _Level] = {}
+_LEVELS_KEPT = 8
+
+
+def _level_of(table: MessageTable) -> _Level:
+    level = _LEVELS.get(id(table.entries))
+    if level is None or level.children is not table.entries:
+        if len(_LEVELS) >= _LEVELS_KEPT:
+            _LEVELS.clear()
+        level = _LEVELS[id(table.entries)] = _Level.of(table.entries, 0)
+    return level
+
+
 @dataclass(slots=True)
 class _Frame:
     """One open level: the message itself or one occurrence of a group."""
 
-    children: tuple[Entry, ...]
-    number: int  # group number; 0 for the message level
-    occurrence: int
+    level: _Level
+    groups: tuple[GroupOccurrence, ...]  # the open group occurrences, outermost first, down to this one
     index: int = -1  # the child matched last; -1 before the first
     count: int = 0  # how many times children[index] has occurred in this frame
-
-
-# The indices of each tag among a level's children, per children tuple (the tables are module constants):
-# `_find` runs once per segment, and looking a tag up beats comparing it with every child after the position.
-_PLACES: dict[int, tuple[tuple[Entry, ...], dict[str, tuple[int, ...]]]] = {}
-
-
-def _places_of(children: tuple[Entry, ...]) -> dict[str, tuple[int, ...]]:
-    known = _PLACES.get(id(children))
-    if known is not None and known[0] is children:
-        return known[1]
-    places: dict[str, list[int]] = {}
-    for index, child in enumerate(children):
-        places.setdefault(child.tag, []).append(index)
-    found = {tag: tuple(indices) for tag, indices in places.items()}
-    _PLACES[id(children)] = (children, found)
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class _Hit:
-    depth: int
-    index: int
 
 
 class _Machine:
     """The walk's state: the stack of open levels, the findings so far, the segments around the gap."""
 
     def __init__(self, table: MessageTable, reference: str) -> None:
-        self._stack = [_Frame(children=table.entries, number=0, occurrence=1)]
+        self._stack = [_Frame(level=_level_of(table), groups=())]
         self._reference = reference
         self._segment: Segment | None = None  # the segment being placed (after the walk: the last one)
         self._previous: Segment | None = None
         self._position = 0
         self._finished = False
-        self._groups: tuple[GroupOccurrence, ...] | None = None  # of the open levels, while unchanged
         self.findings: list[SyntaxFinding] = []
 
     def walk(self, segments: Iterable[Segment]) -> Iterator[Placement]:
+        stack, new_placement = self._stack, _new_placement
         for position, segment in enumerate(segments, start=1):
             self._previous, self._segment, self._position = self._segment, segment, position
-            yield self._place(segment.tag)
+            entry = self._place(segment.tag)
+            yield new_placement(segment, position, entry, stack[-1].groups)
         self._finished = True
         self._close(0)  # whatever is still open must have had its mandatory parts
 
-    def _place(self, tag: str) -> Placement:
+    def _place(self, tag: str) -> SegmentEntry | None:
         hit = self._find(tag)
         if hit is None:
             self._report(SyntaxErrorCode.NOT_SUPPORTED_IN_POSITION, f"segment {tag} is not allowed here")
-            return self._placement(None)
-        self._close(hit.depth + 1)
-        return self._placement(self._advance(self._stack[hit.depth], hit.index))
+            return None
+        depth, index = hit
+        if depth + 1 < len(self._stack):  # most segments stay at the level they are placed at
+            self._close(depth + 1)
+        return self._advance(self._stack[depth], index)
 
-    def _find(self, tag: str) -> _Hit | None:
-        """The innermost open level that can take `tag` from its current position on.
+    def _find(self, tag: str) -> tuple[int, int] | None:
+        """The innermost open level that can take `tag` from its current position on: (depth, child index).
 
         A position already used up to its maximum is taken only when no level has a fresh place for the tag:
         then it is a repetition error rather than, say, the start of the enclosing group's next occurrence.
         A group's trigger is never such a place inside the group: seen again, it repeats the group.
         """
-        used_up: _Hit | None = None
-        for depth in range(len(self._stack) - 1, -1, -1):
-            frame = self._stack[depth]
-            for index in _places_of(frame.children).get(tag, ()):
+        stack = self._stack
+        used_up: tuple[int, int] | None = None
+        for depth in range(len(stack) - 1, -1, -1):
+            frame = stack[depth]
+            for index in frame.level.places.get(tag, ()):
                 if index < frame.index:
                     continue
-                if index != frame.index or frame.count < frame.children[index].max_repeat:
-                    return _Hit(depth, index)
+                if index != frame.index or frame.count < frame.level.limits[index]:
+                    return depth, index
                 if used_up is None and (depth == 0 or index > 0):
-                    used_up = _Hit(depth, index)
+                    used_up = depth, index
         return used_up
 
     def _advance(self, frame: _Frame, index: int) -> SegmentEntry:
         """Move `frame` to its child `index` (one more occurrence of it); enter it when it is a group."""
+        level = frame.level
         if index != frame.index:
-            self._report_missing(frame.children[frame.index + 1 : index])
+            if level.holds_mandatory(frame.index + 1, index):
+                self._report_missing(level.children[frame.index + 1 : index])
             frame.index, frame.count = index, 0
         frame.count += 1
-        child = frame.children[index]
-        if frame.count > child.max_repeat:
-            code = (
-                SyntaxErrorCode.TOO_MANY_GROUP_REPETITIONS
-                if isinstance(child, GroupEntry)
-                else SyntaxErrorCode.TOO_MANY_SEGMENT_REPETITIONS
-            )
-            self._report(code, f"{child.label} occurs more than {child.max_repeat} times")
-        if isinstance(child, SegmentEntry):
-            return child
-        self._stack.append(
-            _Frame(children=child.children, number=child.number, occurrence=frame.count, index=0, count=1)
-        )
-        self._groups = None
-        return child.trigger
+        if frame.count > level.limits[index]:
+            self._report_repeated(level.children[index])
+        inner = level.inner[index]
+        if inner is not None:
+            groups = (*frame.groups, (inner.number, frame.count))
+            self._stack.append(_Frame(level=inner, groups=groups, index=0, count=1))
+        return level.lands[index]
 
     def _close(self, depth: int) -> None:
         """Leave every level from `depth` inwards, reporting the mandatory parts none of them reached."""
-        if depth >= len(self._stack):
-            return  # nothing open there (most segments stay at the level they are placed at)
-        self._groups = None
         for frame in reversed(self._stack[depth:]):
-            self._report_missing(frame.children[frame.index + 1 :])
+            level = frame.level
+            if level.holds_mandatory(frame.index + 1, len(level.children)):
+                self._report_missing(level.children[frame.index + 1 :])
         del self._stack[max(depth, 1) :]
 
     def _report_missing(self, skipped: Iterable[Entry]) -> None:
@@ -279,11 +330,13 @@ class _Machine:
                 text = f"mandatory {entry.label} is missing"
                 self._report(SyntaxErrorCode.MISSING, text, missing=entry.tag)
 
-    def _placement(self, entry: SegmentEntry | None) -> Placement:
-        assert self._segment is not None  # only called while a segment is being placed
-        if self._groups is None:  # the open group occurrences change only when the stack does
-            self._groups = tuple((frame.number, frame.occurrence) for frame in self._stack[1:])
-        return Placement(segment=self._segment, position=self._position, entry=entry, groups=self._groups)
+    def _report_repeated(self, child: Entry) -> None:
+        code = (
+            SyntaxErrorCode.TOO_MANY_GROUP_REPETITIONS
+            if isinstance(child, GroupEntry)
+            else SyntaxErrorCode.TOO_MANY_SEGMENT_REPETITIONS
+        )
+        self._report(code, f"{child.label} occurs more than {child.max_repeat} times")
 
     def _report(self, code: SyntaxErrorCode, text: str, *, missing: str | None = None) -> None:
         at, position = self._segment, self._position

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import overload
 
 from hypothesis import given, settings
@@ -15,6 +16,7 @@ from parsers.model import Message, Segment
 from parsers.structure import (
     GroupEntry,
     MessageTable,
+    Placement,
     SegmentEntry,
     Status,
     check_structure,
@@ -184,6 +186,23 @@ def test_findings_stop_at_the_limit_with_a_last_one_saying_more_were_left_out() 
     ]
     three_and_three = message("UNH", "BGM", *["XYZ"] * 3)  # 3 code 15, then UNS, UNS and UNT missing
     assert len(check_structure(three_and_three, CUSDEC_D16A, limit=4)) == 5
+
+
+def test_placements_are_the_same_frozen_values_the_dataclass_builds() -> None:
+    placed = place_segments(message("UNH", "BGM", "RFF"), CUSDEC_D16A)[-1]
+    expected = Placement(segment=placed.segment, position=3, entry=placed.entry, groups=((1, 1),))
+    assert placed == expected and hash(placed) == hash(expected) and repr(placed) == repr(expected)
+
+
+def test_each_table_is_walked_by_its_own_entries_however_many_are_built() -> None:
+    # The walk prepares a table's levels once and keeps a few: tables built on the fly must not get another's.
+    for maximum in range(1, 20):
+        entries = (*TINY.entries[:1], replace(TINY.entries[1], max_repeat=maximum), *TINY.entries[2:])
+        table = replace(TINY, entries=entries)
+        findings = check_structure(message("UNH", *["AAA", "BBB"] * 3, "UNT"), table)
+        over = range(maximum + 1, 4)  # the occurrences past the maximum, each at its AAA (2, 4, 6)
+        expected = [(SyntaxErrorCode.TOO_MANY_GROUP_REPETITIONS, 2 * n, "AAA") for n in over]
+        assert summary(findings) == expected
 
 
 class CountingSegments(Sequence[Segment]):
