@@ -577,10 +577,20 @@ taking the per-account advisory locks in account order, one read of the chain he
 entries, one of their lines, one of the versions) instead of about six per CAD; tariff items and exchange
 rates already read are kept per process (loaded reference data never changes); each message is walked
 through the D.16A segment table once, for both the syntax check and the mapper; the CAD digest no longer
-deep-copies the CAD; responses are serialised without building pydifact segments first (byte-identical
-output; the whole day below was recorded before that change, which on its own cut the render stage there
-from 48 s to 30 s summed). Before these changes, on a 0.01 scale day (one run each), PostgreSQL did 957
-lines/s with one worker and SQLite 1,431.
+deep-copies the CAD; responses are serialised without building pydifact segments first. Before these
+changes, on a 0.01 scale day (one run each), PostgreSQL did 957 lines/s with one worker and SQLite 1,431.
+
+Then, on 2026-12-03, each stage's CPU time was cut with `CARM_BENCH_STAGE_CLOCK=cpu` (stage times in CPU
+time, to compare stages while other work shares the machine) and the same outputs checked old against new:
+the D.16A walk prepares each table level once (about half its CPU); the mapper builds a finding's pointer only
+for a finding (about a third less); one assessment per CAD serves both the declared-amount rule and the
+posting, and the digest lets `json` write what it knows (decide about 55 % less); responses escape only text
+holding a service character and are written message by message (render about 60 % less); and the claim
+reads a partial index of the waiting files (migration 0002) instead of walking every answered file in id
+order. On the same machine the whole day went from 324 s (1,752 lines/s; a profiling run shared the
+machine for about its first minute) to the figures below. That machine (an AMD EPYC at 2.4 GHz) is slower
+than the Intel Xeon of the earlier records: pydifact's own rate on the same bytes fell from 4,617 to about
+3,000 lines/s, which is why each record gives the ratio measured in its run.
 """
 
 
