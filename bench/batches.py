@@ -43,6 +43,7 @@ sys.path.insert(0, str(REPO))
 
 from sqlalchemy import Engine, create_engine, func, select, text  # noqa: E402
 
+from bench.parties import Delegation, insert_parties  # noqa: E402
 from domain.clock import FixedClock  # noqa: E402
 from domain.journal import (  # noqa: E402
     GENESIS_HASH,
@@ -57,8 +58,6 @@ from gateway.settings import load_settings  # noqa: E402
 from ledger.database import create_engine_for, upgrade  # noqa: E402
 from ledger.schema import (  # noqa: E402
     batch_run,
-    broker,
-    delegation,
     importer,
     outbound_file,
 )
@@ -191,35 +190,14 @@ LINE_COLUMNS = "entry_id, line_no, ledger_account, debit_cents, credit_cents"
 
 def add_parties(engine: Engine, accounts: int) -> None:
     """`BROKERS` brokers and `accounts` importers, each importer's statements to one broker."""
-    brokers = [
-        {
-            "sender_id": f"BROKER{n:04d}",
-            "bn15": bn15(900_000 + n),
-            "name": f"Broker {n}",
-            "created_at": POSTED_AT,
-        }
-        for n in range(BROKERS)
-    ]
-    importers = [
-        {"bn15": bn15(n), "name": f"Importer {n}", "province": "ON", "created_at": POSTED_AT}
-        for n in range(accounts)
-    ]
     with engine.begin() as connection:
-        connection.execute(broker.insert(), brokers)
-        connection.execute(importer.insert(), importers)
-        broker_ids = {row[0]: row[1] for row in connection.execute(select(broker.c.sender_id, broker.c.id))}
-        importer_ids = {row[0]: row[1] for row in connection.execute(select(importer.c.bn15, importer.c.id))}
-        delegations = [
-            {
-                "importer_id": importer_ids[bn15(n)],
-                "broker_id": broker_ids[f"BROKER{n % BROKERS:04d}"],
-                "may_file": True,
-                "receives_statements": True,
-                "granted_at": POSTED_AT,
-            }
-            for n in range(accounts)
-        ]
-        connection.execute(delegation.insert(), delegations)
+        insert_parties(
+            connection,
+            brokers=[(f"BROKER{n:04d}", bn15(900_000 + n)) for n in range(BROKERS)],
+            importers=[bn15(n) for n in range(accounts)],
+            delegations=[Delegation(bn15(n), f"BROKER{n % BROKERS:04d}", True) for n in range(accounts)],
+            at=POSTED_AT,
+        )
 
 
 def generate(engine: Engine, accounts: int) -> None:

@@ -44,12 +44,12 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from bench.national_day import RATES_FILE, TARIFF_FILE, TODAY, Day, national_day  # noqa: E402
+from bench.parties import Delegation, insert_parties  # noqa: E402
 from domain.clock import FixedClock  # noqa: E402
 from gateway.bootstrap import System  # noqa: E402
 from gateway.settings import load_settings  # noqa: E402
 from ledger.database import create_engine_for, upgrade  # noqa: E402
-from ledger.schema import broker as broker_table  # noqa: E402
-from ledger.schema import cad_version, delegation, importer, inbound_file, journal_entry  # noqa: E402
+from ledger.schema import cad_version, inbound_file, journal_entry  # noqa: E402
 from ledger.unit_of_work import SqlAlchemyUnitOfWork  # noqa: E402
 from parsers.rates_csv import parse_exchange_rates  # noqa: E402
 from parsers.tariff_xml import parse_tariff  # noqa: E402
@@ -161,43 +161,22 @@ def make_template(backend: str, day: Day, folder: Path) -> Template:
 
 
 def register(uow: SqlAlchemyUnitOfWork, day: Day, now: dt.datetime) -> None:
-    """The brokers, the importers and their delegations (what ledger/parties.py's add_broker, add_importer
-    and delegate write: the importers and delegations in bulk, as 125,000 one at a time take minutes), the
-    fixture tariff and rates."""
-    tariff = TARIFF_FILE.read_bytes()
-    uow.reference.load_tariff(parse_tariff(tariff), "fixture")
+    """The brokers, the importers and their delegations (in bulk: bench/parties.py), the fixture tariff and
+    rates."""
+    uow.reference.load_tariff(parse_tariff(TARIFF_FILE.read_bytes()), "fixture")
     uow.reference.load_exchange_rates(parse_exchange_rates(RATES_FILE.read_bytes()))
-    for broker in day.brokers:
-        uow.parties.add_broker(
-            sender_id=broker.sender_id, bn15=broker.bn15, name=f"Brokerage {broker.sender_id}"
-        )
-    connection = uow.connection
-    connection.execute(
-        importer.insert(),
-        [
-            {"bn15": bn15, "name": f"Importer {bn15[:9]}", "province": "ON", "created_at": now}
-            for bn15 in day.importers
-        ],
-    )
-    importer_ids = {row.bn15: row.id for row in connection.execute(select(importer.c.bn15, importer.c.id))}
-    broker_ids = {
-        row.sender_id: row.id
-        for row in connection.execute(select(broker_table.c.sender_id, broker_table.c.id))
-    }
     receiving: set[str] = set()  # the first broker delegated an importer receives its statements
-    rows = []
+    delegations = []
     for bn15, broker_index in day.delegations:
-        rows.append(
-            {
-                "importer_id": importer_ids[bn15],
-                "broker_id": broker_ids[day.brokers[broker_index].sender_id],
-                "may_file": True,
-                "receives_statements": bn15 not in receiving,
-                "granted_at": now,
-            }
-        )
+        delegations.append(Delegation(bn15, day.brokers[broker_index].sender_id, bn15 not in receiving))
         receiving.add(bn15)
-    connection.execute(delegation.insert(), rows)
+    insert_parties(
+        uow.connection,
+        brokers=[(broker.sender_id, broker.bn15) for broker in day.brokers],
+        importers=day.importers,
+        delegations=delegations,
+        at=now,
+    )
 
 
 @contextmanager
