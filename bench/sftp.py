@@ -41,6 +41,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import func, select  # noqa: E402
 
 from bench.national_day import national_day  # noqa: E402
+from bench.openssh import sftp_batch  # noqa: E402
 from domain.clock import FixedClock  # noqa: E402
 from gateway.bootstrap import System, bootstrap  # noqa: E402
 from gateway.keys import read_public_key  # noqa: E402
@@ -196,45 +197,15 @@ def _wait_for_port(port: int) -> None:
 def upload(target: Target, number: int, key: Path, files: list[Path], tag: str) -> bool:
     """One `sftp -b` session putting `files` into the target's folder; True when it exited 0."""
     batch = "".join(f"put {path} {target.folder}/{tag}-{number}-{path.name}\n" for path in files)
-    result = subprocess.run(
-        [
-            "sftp",
-            "-b",
-            "-",
-            "-i",
-            str(key),
-            "-P",
-            str(target.port),
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "LogLevel=ERROR",
-            f"{target.user(number)}@127.0.0.1",
-        ],
-        input=batch.encode(),
-        capture_output=True,
-        timeout=600,
-        check=False,
-    )
+    result = sftp_batch(port=target.port, user=target.user(number), key=key, commands=batch, timeout=600)
     return result.returncode == 0
 
 
 def algorithms(target: Target, key: Path) -> str:
     """The key exchange and client-to-server cipher the client negotiates with the target."""
-    result = subprocess.run(
-        ["sftp", "-v", "-b", "-", "-i", str(key), "-P", str(target.port), "-o", "StrictHostKeyChecking=no",
-         "-o", "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-         f"{target.user(0)}@127.0.0.1"],
-        input=b"pwd\n", capture_output=True, timeout=60, check=False,
-    )  # fmt: skip
+    result = sftp_batch(port=target.port, user=target.user(0), key=key, commands="pwd\n", verbose=True)
     found = {}
-    for line in result.stderr.decode(errors="replace").splitlines():
+    for line in result.stderr.splitlines():
         if "kex: algorithm:" in line:
             found["kex"] = line.split("kex: algorithm:")[1].strip()
         elif "kex: client->server cipher:" in line:

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bench.openssh import sftp_batch
 from gateway.bootstrap import System
 from ledger.schema import inbound_file
 from tests.conftest import REPO, Store
@@ -90,34 +91,9 @@ class Daemon:
 
 
 def sftp(port: int, key: Path, commands: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            "sftp",
-            "-b",
-            "-",
-            "-i",
-            str(key),
-            "-P",
-            str(port),
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "LogLevel=ERROR",
-            f"{SENDER}@127.0.0.1",
-        ],
-        input=commands,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=cwd,
-        check=True,
-    )
+    result = sftp_batch(port=port, user=SENDER, key=key, commands=commands, cwd=cwd)
+    result.check_returncode()
+    return result
 
 
 @pytest.fixture
