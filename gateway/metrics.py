@@ -148,7 +148,7 @@ class StoreCollector(Collector):
 def _queue_metrics(depths: Mapping[str, int], oldest_age: float) -> Iterator[Metric]:
     depth = GaugeMetricFamily(
         f"{PREFIX}_queue_files",
-        "Inbound files by state (RECEIVED, PROCESSING, HELD, DONE).",
+        "Inbound files by state (UPLOADING, RECEIVED, PROCESSING, HELD, DONE).",
         labels=["state"],
     )
     for state, count in depths.items():

@@ -11,7 +11,8 @@ generated_at          the instant the document describes
 database              {status: "up" | "down", backend: "sqlite" | "postgresql", latency_ms, error}
 sftp                  {status: "up" | "down" | "unknown" (port 0: chosen at start-up), host, port,
                        latency_ms, banner (the server's SSH identification line), error}
-queue                 {received, processing, held, done, waiting (received + held)}: files per state
+queue                 {uploading, received, processing, held, done, waiting (received + held)}: files per
+                      state; uploading: large uploads still arriving, stored part by part, not yet waiting
 oldest_waiting        {id, broker, filename, received_at, age_seconds} of the oldest RECEIVED or HELD
                       file, or null when nothing waits
 throughput            {hours: 24 x {start, files_accepted, files_rejected, cads_accepted, cads_rejected},

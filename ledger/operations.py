@@ -13,12 +13,31 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, RowMapping, Select, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    RowMapping,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from domain.clock import Clock
-from ledger.files import FileStatus
+from ledger.files import FileStatus, raw_of
 from ledger.queue import WAITING
-from ledger.schema import aware, batch_run, broker, inbound_file, interchange_seen, outbound_file
+from ledger.schema import (
+    aware,
+    batch_run,
+    broker,
+    inbound_file,
+    inbound_part,
+    interchange_seen,
+    outbound_file,
+)
 
 HOUR_FORMAT = "%Y-%m-%d %H"  # the hour buckets of `outcomes_by_hour`, in UTC
 
@@ -167,9 +186,8 @@ class Operations:
 
     def file(self, file_id: int) -> FileDetail | None:
         """One inbound file's history; None when there is no such file."""
-        columns = [c for c in inbound_file.c if c.name != "raw"]
         query = (
-            select(*columns, broker.c.sender_id)
+            select(inbound_file, broker.c.sender_id)
             .join(broker, broker.c.id == inbound_file.c.broker_id)
             .where(inbound_file.c.id == file_id)
         )
@@ -193,11 +211,9 @@ class Operations:
         )
 
     def raw(self, file_id: int) -> bytes | None:
-        """The bytes of inbound file `file_id` as received; None when there is no such file."""
-        raw = self._connection.execute(
-            select(inbound_file.c.raw).where(inbound_file.c.id == file_id)
-        ).scalar()
-        return None if raw is None else bytes(raw)
+        """The bytes of inbound file `file_id` as received (so far, while UPLOADING); None when there is no
+        such file."""
+        return raw_of(self._connection, file_id)
 
     def responses(self, file_id: int) -> list[OutboundRecord]:
         """The outbound files answering inbound file `file_id`, in the order they were queued."""
@@ -220,7 +236,7 @@ class Operations:
         return bool(result.rowcount)
 
     def queue_replay(self, file_id: int, *, forget_interchange: bool) -> int:
-        """Queue a new RECEIVED file with the raw bytes of answered file `file_id`, marked as its replay; the
+        """Queue a new RECEIVED file with the parts of answered file `file_id`, marked as its replay; the
         new file's id. With `forget_interchange` (the file was not itself a duplicate), the interchange is no
         longer remembered as seen by the file or an earlier replay of it, so the replay is not answered as a
         duplicate of them; a duplicate of another file stays one. The journal's idempotency keys and the CAD
@@ -228,7 +244,6 @@ class Operations:
         copy = select(
             inbound_file.c.broker_id,
             inbound_file.c.filename,
-            inbound_file.c.raw,
             inbound_file.c.size,
             inbound_file.c.sha256,
         ).where(inbound_file.c.id == file_id)
@@ -239,6 +254,10 @@ class Operations:
         }
         new_id = self._connection.execute(insert(inbound_file).values(values).returning(inbound_file.c.id))
         replay_id = int(new_id.scalar_one())
+        parts = select(bindparam("replay_id", replay_id), inbound_part.c.seq, inbound_part.c.data).where(
+            inbound_part.c.file_id == file_id
+        )
+        self._connection.execute(insert(inbound_part).from_select(["file_id", "seq", "data"], parts))
         if forget_interchange:
             lineage = self._lineage(file_id) - {replay_id}
             self._connection.execute(

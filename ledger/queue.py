@@ -16,7 +16,7 @@ from sqlalchemy import BindParameter, Connection, Select, bindparam, insert, or_
 from sqlalchemy.exc import IntegrityError
 
 from domain.clock import Clock
-from ledger.files import FileStatus
+from ledger.files import FileStatus, raw_of
 from ledger.schema import WAITING_STATUSES, broker, inbound_file, interchange_seen
 
 WAITING = WAITING_STATUSES
@@ -64,13 +64,14 @@ class Queue:
         row = self._connection.execute(claim_query(self._clock.now())).first()
         if row is None:
             return None
+        raw = raw_of(self._connection, row.id)
         return ClaimedFile(
             id=row.id,
             broker_id=row.broker_id,
             sender_id=row.sender_id,
             broker_bn15=row.bn15,
             filename=row.filename,
-            raw=bytes(row.raw),
+            raw=raw or b"",  # every stored file has a part; `or` is for mypy, not for a missing one
             attempts=row.attempts,
             received_at=row.received_at,
         )

@@ -176,15 +176,17 @@ inbound_file = Table(
     Column("id", Id, primary_key=True),
     Column("broker_id", ForeignKey("broker.id"), nullable=False),
     Column("filename", String(100), nullable=False),
-    Column("raw", LargeBinary, nullable=False),
+    # The bytes are the rows of inbound_part; size and sha256 are theirs, known once the upload is stored.
     Column("size", BigInteger, nullable=False),
     Column("sha256", String(64), nullable=False),
-    # RECEIVED → PROCESSING → DONE, or HELD (infrastructure error, retried after next_attempt_at).
+    # UPLOADING → RECEIVED → PROCESSING → DONE, or HELD (infrastructure error, retried after next_attempt_at).
     Column("status", String(12), nullable=False),
     Column("outcome", String(12), nullable=True),  # accepted, rejected, duplicate, partial
     Column("control_reference", String(14), nullable=True),
     Column("interchange_sender", String(35), nullable=True),  # UNB sender as received
     Column("attempts", Integer, nullable=False, server_default=text("0")),
+    # When the upload was stored (the client's CLOSE); while UPLOADING, when its latest part was stored, so
+    # `Files.abandon_stale_uploads` can tell an upload whose daemon died from one still arriving.
     Column("received_at", Timestamp, nullable=False),
     Column("claimed_at", Timestamp, nullable=True),
     Column("claimed_by", String(100), nullable=True),
@@ -194,7 +196,7 @@ inbound_file = Table(
     # How many CAD messages the processing accepted and rejected (null until processed): `status`.
     Column("cads_accepted", Integer, nullable=True),
     Column("cads_rejected", Integer, nullable=True),
-    # The file this one is an operator's replay of (`queue replay`); its raw bytes are a copy of that one's.
+    # The file this one is an operator's replay of (`queue replay`); its parts are a copy of that one's.
     Column("replay_of", ForeignKey("inbound_file.id"), nullable=True),
     Index("ix_inbound_file_queue", "status", "next_attempt_at", "id"),
     Index("ix_inbound_file_processed_at", "processed_at"),  # `status`: the last 24 hours' outcomes
@@ -206,6 +208,17 @@ inbound_file = Table(
 WAITING_STATUSES = ("RECEIVED", "HELD")  # ledger.files.FileStatus: stored, or held for a retry
 _waiting = inbound_file.c.status.in_(WAITING_STATUSES)
 Index("ix_inbound_file_waiting", inbound_file.c.id, postgresql_where=_waiting, sqlite_where=_waiting)
+
+# The bytes of an inbound file: its parts in `seq` order, from 0. A file stored whole has one part; a large
+# upload is stored part by part while it arrives (gateway.sftp.filesystem), its last part with the status
+# RECEIVED in the transaction that acknowledges it. Until then the file is UPLOADING and nobody reads them.
+inbound_part = Table(
+    "inbound_part",
+    metadata,
+    Column("file_id", ForeignKey("inbound_file.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
 
 interchange_seen = Table(
     "interchange_seen",

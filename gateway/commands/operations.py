@@ -306,6 +306,8 @@ def queue_replay(ctx: click.Context, file_id: int) -> None:
     """
     with _operations(ctx) as (uow, operations):
         detail = _inbound(operations, file_id)
+        if detail.summary.status == FileStatus.UPLOADING.value:
+            raise _fail(f"File {file_id} is still being uploaded; it will be processed once it is stored.")
         if detail.summary.status != FileStatus.DONE.value:
             raise _fail(
                 f"File {file_id} is {detail.summary.status}, not answered yet; it will be processed anyway."

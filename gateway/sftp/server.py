@@ -1,15 +1,20 @@
 """The SFTP service of the daemon (gateway layer): listens, runs one SSH transport per connection, keeps
-the host key under `var/`, closes idle sessions, and on shutdown lets uploads in flight finish."""
+the host key under `var/`, closes idle sessions, deletes the uploads a dead daemon left half stored, and on
+shutdown lets uploads in flight finish."""
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import paramiko
+from sqlalchemy import exc as sa_exc
 
 from gateway.bootstrap import System
 from gateway.keys import ed25519_key_file
@@ -19,6 +24,7 @@ from gateway.sftp.auth import BrokerLogin, LoginThrottle
 from gateway.sftp.filesystem import Activity, Store
 from gateway.sftp.session import BrokerFileSystem, GatewaySftpServer
 from gateway.status import PROBE_VERSION
+from ledger.errors import StoreUnavailable
 
 log = get_logger(__name__)
 
@@ -31,6 +37,12 @@ SHUTDOWN_GRACE = 30.0  # seconds uploads in flight get to finish when the daemon
 # window is also the most one session can have received and not yet read: 8 MiB a session at worst.
 CHANNEL_WINDOW = 8 * 1024 * 1024
 CHANNEL_MAX_PACKET = 64 * 1024
+# An upload whose last part was stored longer ago than the larger of these is one whose daemon died: a live
+# one stores a part every PART_SIZE bytes, and a session idle for the idle timeout is closed (its upload
+# abandoned). Twice the timeout and at least an hour leave a wide margin for slow clients and for clocks of
+# other gateway nodes sharing the database, whose live uploads this must never delete.
+STALE_UPLOAD_MINIMUM = dt.timedelta(hours=1)
+STALE_UPLOAD_SWEEP = 600.0  # seconds between two sweeps of the stale uploads
 
 
 def host_key(var_dir: Path) -> paramiko.PKey:
@@ -69,12 +81,51 @@ def broker_store(system: System, sender_id: str, metrics: Metrics) -> Store:
 
     return Store(
         receive=receive,
+        **upload_operations(system, sender_id, metrics),
         rename_upload=lambda old, new: write("rename_inbound_named", old, new),
         pending=pending,
         outbox=outbox,
         read=read,
         delete=lambda name: write("delete_outbound", name),
     )
+
+
+def upload_operations(system: System, sender_id: str, metrics: Metrics) -> dict[str, Callable[..., Any]]:
+    """The operations of `Store` that store an upload while it arrives, each its own transaction (immediate:
+    on SQLite a read-then-write transaction would fail at once if a worker commits between)."""
+
+    def begin_upload(name: str) -> int:
+        with system.unit_of_work(immediate=True) as uow:
+            file_id = uow.files.begin_upload(sender_id=sender_id, filename=name)
+            uow.commit()
+        return file_id
+
+    def append_part(file_id: int, seq: int, data: bytes) -> bool:
+        with system.unit_of_work(immediate=True) as uow:
+            appended = uow.files.append_part(file_id, seq, data)
+            uow.commit()
+        return appended
+
+    def finish_upload(file_id: int, seq: int, tail: bytes, size: int, sha256: str) -> bool:
+        with system.unit_of_work(immediate=True) as uow:
+            finished = uow.files.finish_upload(file_id, seq=seq, tail=tail, size=size, sha256=sha256)
+            uow.commit()
+        if finished:
+            metrics.files_received.labels(broker=sender_id).inc()
+        return finished
+
+    def abandon_upload(file_id: int) -> bool:
+        with system.unit_of_work(immediate=True) as uow:
+            abandoned = uow.files.abandon_upload(file_id)
+            uow.commit()
+        return abandoned
+
+    return {
+        "begin_upload": begin_upload,
+        "append_part": append_part,
+        "finish_upload": finish_upload,
+        "abandon_upload": abandon_upload,
+    }
 
 
 @dataclass(slots=True)
@@ -107,6 +158,7 @@ class SftpService:
 
     def start(self) -> None:
         self._upload_dir.mkdir(parents=True, exist_ok=True)
+        self.abandon_stale_uploads()
         listener = socket.create_server(
             (self._settings.sftp_host, self._settings.sftp_port), reuse_port=False
         )
@@ -183,9 +235,30 @@ class SftpService:
         with self._system.unit_of_work() as uow:
             return uow.parties.keys_of(sender_id)
 
+    @property
+    def stale_upload_cutoff(self) -> dt.timedelta:
+        """How long an upload may store no part before it counts as left by a dead daemon."""
+        return max(STALE_UPLOAD_MINIMUM, dt.timedelta(seconds=2 * self._settings.sftp_idle_timeout))
+
+    def abandon_stale_uploads(self) -> None:
+        """Delete the uploads a killed daemon left UPLOADING; when the store fails, the next sweep does."""
+        try:
+            with self._system.unit_of_work(immediate=True) as uow:
+                abandoned = uow.files.abandon_stale_uploads(self.stale_upload_cutoff)
+                uow.commit()
+        except (StoreUnavailable, sa_exc.SQLAlchemyError) as error:
+            log.warning("upload.stale_sweep_failed", reason=" ".join(str(error).split())[:300])
+            return
+        if abandoned:
+            log.warning("upload.stale_abandoned", file_ids=abandoned, quiet_for=str(self.stale_upload_cutoff))
+
     def _reap_idle_sessions(self) -> None:
+        last_sweep = time.monotonic()
         while not self._stopping.wait(1.0):
             now = time.monotonic()
+            if now - last_sweep >= STALE_UPLOAD_SWEEP:
+                last_sweep = now
+                self.abandon_stale_uploads()
             with self._lock:
                 self._sessions = [s for s in self._sessions if s.transport.is_active()]
                 idle = [s for s in self._sessions if now - s.activity.last > self._settings.sftp_idle_timeout]

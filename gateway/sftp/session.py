@@ -4,7 +4,7 @@
 paramiko's own server always answers CLOSE with OK and, when a connection drops, closes the handles left
 open as if the client had closed them. Both would acknowledge bytes that were never stored or store an
 interrupted upload, so `GatewaySftpServer` answers CLOSE of an upload itself and aborts open uploads when
-the session ends.
+the session ends (deleting what was stored of them while they arrived).
 """
 
 from __future__ import annotations
@@ -168,5 +168,5 @@ class GatewaySftpServer(paramiko.SFTPServer):
     def finish_subsystem(self) -> None:
         for handle in list(self.file_table.values()):
             if isinstance(handle, UploadHandle):
-                handle.close()  # aborted: the client never closed it, nothing is stored
+                handle.close()  # aborted: the client never closed it; the parts stored of it are deleted
         super().finish_subsystem()

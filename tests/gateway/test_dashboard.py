@@ -207,7 +207,14 @@ def test_the_dashboard_shows_what_status_says_in_a_real_browser(
         upload_files(daemon, key, tmp_path)
         move_the_queue(system)
         expected = status_json(url, daemon.sftp_port)
-        assert expected["queue"] == {"received": 2, "processing": 0, "held": 1, "done": 2, "waiting": 3}
+        assert expected["queue"] == {
+            "uploading": 0,
+            "received": 2,
+            "processing": 0,
+            "held": 1,
+            "done": 2,
+            "waiting": 3,
+        }
         assert metric(daemon, "carm_files_received_total", broker=SENDER) == 5
         assert metric(daemon, "carm_queue_files", state="HELD") == 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import subprocess
 import threading
@@ -12,12 +13,16 @@ from pathlib import Path
 
 import paramiko
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from domain.clock import FixedClock
 from gateway.bootstrap import System
 from gateway.keys import read_public_key
+from gateway.sftp.filesystem import PART_SIZE
 from gateway.sftp.server import SftpService
-from ledger.schema import inbound_file, outbound_file
+from ledger.files import FileStatus, raw_of
+from ledger.schema import inbound_file, inbound_part, outbound_file
+from tests.conftest import FIXED_NOW
 
 BROKERS = {"BROKERA": "ed25519", "BROKERB": "ecdsa", "BROKERC": "rsa"}
 
@@ -102,13 +107,14 @@ def sftp(
 
 
 def inbound(system: System) -> list[tuple[str, bytes, str]]:
+    """Every inbound file: (name, bytes, sha256), oldest first."""
     with system.unit_of_work() as uow:
         rows = uow.connection.execute(
-            select(inbound_file.c.filename, inbound_file.c.raw, inbound_file.c.sha256).order_by(
+            select(inbound_file.c.id, inbound_file.c.filename, inbound_file.c.sha256).order_by(
                 inbound_file.c.id
             )
-        )
-        return [(row.filename, bytes(row.raw), row.sha256) for row in rows]
+        ).all()
+        return [(row.filename, raw_of(uow.connection, row.id) or b"", row.sha256) for row in rows]
 
 
 def send(system: System, sender: str, name: str, content: bytes) -> None:
@@ -290,3 +296,88 @@ def test_stopping_the_server_lets_an_upload_in_flight_finish(system: System, tmp
     transport.close()
     assert not stopper.is_alive()
     assert [(name, raw) for name, raw, _ in inbound(system)] == [("late.edi", b"first half second half")]
+
+
+# large uploads, stored in parts while they arrive
+
+
+def stored_parts(system: System) -> list[tuple[int, int, int]]:
+    """Every stored part: (file id, seq, size)."""
+    with system.unit_of_work() as uow:
+        query = select(inbound_part.c.file_id, inbound_part.c.seq, func.length(inbound_part.c.data))
+        return [tuple(row) for row in uow.connection.execute(query.order_by("file_id", "seq"))]
+
+
+def large_payload(size: int) -> bytes:
+    return hashlib.shake_256(b"carm").digest(size)  # not repetitive: a part out of place would show
+
+
+def test_a_large_upload_is_stored_in_parts_byte_for_byte(gateway: Gateway, tmp_path: Path) -> None:
+    payload = large_payload(10 * 2**20 + 12345)
+    (tmp_path / "big.edi").write_bytes(payload)
+    result = sftp(gateway, "BROKERA", "put big.edi inbox/big.edi\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert inbound(gateway.system) == [("big.edi", payload, hashlib.sha256(payload).hexdigest())]
+    parts = [(seq, size) for _, seq, size in stored_parts(gateway.system)]
+    assert parts == [(0, PART_SIZE), (1, PART_SIZE), (2, len(payload) - 2 * PART_SIZE)]
+    with gateway.system.unit_of_work() as uow:
+        row = uow.connection.execute(select(inbound_file.c.status, inbound_file.c.size)).one()
+    assert tuple(row) == (FileStatus.RECEIVED.value, len(payload))
+
+
+def test_a_connection_dropped_in_the_middle_of_a_large_upload_leaves_no_file_and_no_part(
+    gateway: Gateway,
+) -> None:
+    transport, client = paramiko_client(gateway, "BROKERA")
+    handle = client.open("inbox/big.edi", "wb")
+    handle.set_pipelined(True)
+    handle.write(large_payload(2 * PART_SIZE + 1000))
+    handle.flush()
+    deadline = time.monotonic() + 30
+    while len(stored_parts(gateway.system)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(stored_parts(gateway.system)) == 2  # two parts stored while the file was still arriving
+    transport.close()  # the client vanishes without CLOSE
+    deadline = time.monotonic() + 10
+    while (inbound(gateway.system) or stored_parts(gateway.system)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert inbound(gateway.system) == []
+    assert stored_parts(gateway.system) == []
+
+
+def test_a_large_upload_over_the_size_cap_fails_and_leaves_no_file_and_no_part(
+    system: System, tmp_path: Path
+) -> None:
+    keys = {"BROKERA": make_key(tmp_path, "a", "ed25519")}
+    register(system, keys)
+    service = start(system, sftp_max_file_size=2 * PART_SIZE + 100)
+    try:
+        (tmp_path / "big.edi").write_bytes(large_payload(3 * PART_SIZE))
+        result = sftp(
+            Gateway(system, service.port, keys), "BROKERA", "put big.edi inbox/big.edi\n", cwd=tmp_path
+        )
+    finally:
+        service.stop()
+    assert result.returncode != 0
+    assert inbound(system) == []
+    assert stored_parts(system) == []
+
+
+def test_starting_the_service_abandons_stale_uploads_and_keeps_recent_ones(system: System) -> None:
+    with system.unit_of_work() as uow:
+        uow.parties.add_broker(sender_id="BROKERA", bn15="100000009RM0001", name="A")
+        uow.commit()
+    began = {}
+    for name, age in (("stale.edi", dt.timedelta(hours=2)), ("recent.edi", dt.timedelta(minutes=5))):
+        earlier = dataclasses.replace(system, clock=FixedClock(FIXED_NOW - age))
+        with earlier.unit_of_work(immediate=True) as uow:
+            began[name] = uow.files.begin_upload(sender_id="BROKERA", filename=name)
+            assert uow.files.append_part(began[name], 0, b"part")
+            uow.commit()
+    service = start(system, sftp_idle_timeout=300.0)  # twice that is under the floor of the cutoff, an hour
+    service.stop()
+    assert service.stale_upload_cutoff == dt.timedelta(hours=1)
+    assert [file_id for file_id, _, _ in stored_parts(system)] == [began["recent.edi"]]
+    with system.unit_of_work() as uow:
+        rows = uow.connection.execute(select(inbound_file.c.id, inbound_file.c.status)).all()
+    assert [tuple(row) for row in rows] == [(began["recent.edi"], FileStatus.UPLOADING.value)]
