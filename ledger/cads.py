@@ -12,9 +12,10 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
 
 from domain.clock import Clock
+from ledger.bulk_insert import append_rows
 from ledger.schema import broker, cad_version
 
 
@@ -71,7 +72,7 @@ class CadVersions:
             }
             for record in records
         ]
-        self._connection.execute(insert(cad_version), rows)
+        append_rows(self._connection, cad_version, rows)
 
     def set_status(self, transaction_number: str, version: int, status: str) -> None:
         """An officer's decision on an adjustment under review (the version row is not the journal)."""

@@ -8,6 +8,7 @@ DELETE aimed at the journal, and the database's triggers refuse the rest. `verif
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,6 +27,7 @@ from domain.journal import (
     outstanding_by_due_date,
     receivable_account,
 )
+from ledger.bulk_insert import append_rows
 from ledger.errors import AppendOnlyViolation, IdempotencyConflict, UnbalancedEntry
 from ledger.schema import journal_entry, journal_line
 
@@ -68,7 +70,7 @@ class Journal:
     def post_all(self, entries: Sequence[JournalEntry]) -> list[PostOutcome]:
         """Post `entries` in order, as `post` would one after the other, in a handful of statements whatever
         their number (an inbound file's entries: one look-up of the keys, one lock statement, one read of the
-        chain heads, one insert of the entries and one of their lines)."""
+        chain heads, one append of the entries, one read of their ids and one append of their lines)."""
         for entry in entries:
             if not entry.is_balanced:
                 raise UnbalancedEntry(
@@ -106,32 +108,12 @@ class Journal:
     def _append(self, entries: list[tuple[JournalEntry, str]]) -> None:
         accounts = sorted({entry.account for entry, _ in entries})
         self._lock_chains(accounts)
-        heads = self._chain_heads(accounts)
-        now = self._clock.now()
-        rows = []
-        for entry, digest in entries:
-            last_seq, prev_hash = heads.get(entry.account, (0, GENESIS_HASH))
-            seq = last_seq + 1
-            entry_hash = chain_hash(entry, seq=seq, prev_hash=prev_hash)
-            heads[entry.account] = (seq, entry_hash)
-            rows.append(
-                {
-                    "account": entry.account,
-                    "seq": seq,
-                    "idempotency_key": entry.idempotency_key,
-                    "kind": str(entry.kind),
-                    "business_date": entry.business_date,
-                    "due_date": entry.due_date,
-                    "reference": entry.reference,
-                    "description": entry.description,
-                    "posted_at": now,
-                    "content_sha256": digest,
-                    "prev_hash": prev_hash,
-                    "entry_hash": entry_hash,
-                }
-            )
-        insert = journal_entry.insert().returning(journal_entry.c.id, journal_entry.c.idempotency_key)
-        ids = {row.idempotency_key: row.id for row in self._connection.execute(insert, rows)}
+        rows = _chained_rows(entries, self._chain_heads(accounts), self._clock.now())
+        # Appended without RETURNING (a COPY on PostgreSQL, `append_rows`), then the new ids read back by key
+        # for the lines: cheaper for client and server than an INSERT ... RETURNING of many VALUES, whose
+        # long text changes with the number of entries and is parsed anew every time.
+        append_rows(self._connection, journal_entry, rows)
+        ids = self._entry_ids([row["idempotency_key"] for row in rows])
         lines = [
             {
                 "entry_id": ids[entry.idempotency_key],
@@ -143,8 +125,13 @@ class Journal:
             for entry, _ in entries
             for number, line in enumerate(entry.lines, start=1)
         ]
-        if lines:
-            self._connection.execute(journal_line.insert(), lines)
+        append_rows(self._connection, journal_line, lines)
+
+    def _entry_ids(self, keys: list[str]) -> dict[str, int]:
+        query = select(journal_entry.c.idempotency_key, journal_entry.c.id).where(
+            journal_entry.c.idempotency_key.in_(keys)
+        )
+        return {row.idempotency_key: int(row.id) for row in self._connection.execute(query)}
 
     def _chain_heads(self, accounts: list[str]) -> dict[str, tuple[int, str]]:
         """The last (seq, entry_hash) of each account's chain that has one."""
@@ -232,6 +219,36 @@ class Journal:
                 )
         if current is not None:
             yield _rebuild(current, lines)
+
+
+def _chained_rows(
+    entries: list[tuple[JournalEntry, str]], heads: dict[str, tuple[int, str]], now: dt.datetime
+) -> list[dict[str, Any]]:
+    """The journal_entry rows of `entries` (with their content digests), each chained after the head of its
+    account's chain as it stands then (`heads`, updated as the entries are chained)."""
+    rows = []
+    for entry, digest in entries:
+        last_seq, prev_hash = heads.get(entry.account, (0, GENESIS_HASH))
+        seq = last_seq + 1
+        entry_hash = chain_hash(entry, seq=seq, prev_hash=prev_hash)
+        heads[entry.account] = (seq, entry_hash)
+        rows.append(
+            {
+                "account": entry.account,
+                "seq": seq,
+                "idempotency_key": entry.idempotency_key,
+                "kind": str(entry.kind),
+                "business_date": entry.business_date,
+                "due_date": entry.due_date,
+                "reference": entry.reference,
+                "description": entry.description,
+                "posted_at": now,
+                "content_sha256": digest,
+                "prev_hash": prev_hash,
+                "entry_hash": entry_hash,
+            }
+        )
+    return rows
 
 
 def _rebuild(row: Any, lines: list[JournalLine]) -> tuple[int, int, str, str, JournalEntry]:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import DatabaseError
 
 from domain.journal import EntryKind, JournalEntry, JournalLine
 from gateway.bootstrap import System
 from ledger.errors import AppendOnlyViolation, IdempotencyConflict, UnbalancedEntry
 from ledger.journal import PostOutcome
-from ledger.schema import journal_line
+from ledger.schema import journal_entry, journal_line
 from tests.builders import IMPORTER, assessment, payment, tamper_with_a_line
 
 
@@ -106,3 +107,32 @@ def test_the_journal_can_be_verified_and_then_written_in_one_unit_of_work(system
         assert uow.journal.verify() is None
         uow.journal.post(assessment("T2:1", 100, 5))
         uow.commit()
+
+
+def test_a_batch_of_entries_is_chained_per_account_in_order_each_with_its_own_lines(system: System) -> None:
+    other = "987654321RM0001"
+    entries = [
+        assessment("T1:1", 100, 5),
+        dataclasses.replace(assessment("T2:1", 200, 10), account=other, description="tab\there\nand \\N"),
+        payment("P1", 50),
+        assessment("T1:1", 100, 5),  # a repeat inside the batch: posted once
+    ]
+    with system.unit_of_work() as uow:
+        outcomes = uow.journal.post_all(entries)
+        uow.commit()
+    assert outcomes == [PostOutcome.POSTED] * 3 + [PostOutcome.ALREADY_POSTED]
+    query = (
+        select(journal_entry.c.idempotency_key, journal_entry.c.account, journal_entry.c.seq, journal_line)
+        .join(journal_line, journal_line.c.entry_id == journal_entry.c.id)
+        .order_by(journal_entry.c.id, journal_line.c.line_no)
+    )
+    with system.unit_of_work() as uow:
+        rows = uow.connection.execute(query).all()
+        assert uow.journal.verify() is None  # the hashes match the stored text, tab and newline included
+    chained = {(row.idempotency_key, row.account, row.seq) for row in rows}
+    assert chained == {("T1:1", IMPORTER, 1), ("T2:1", other, 1), ("P1", IMPORTER, 2)}
+    assert [(row.idempotency_key, row.line_no, row.debit_cents, row.credit_cents) for row in rows] == [
+        (entry.idempotency_key, number, line.debit_cents, line.credit_cents)
+        for entry in entries[:3]
+        for number, line in enumerate(entry.lines, start=1)
+    ]
