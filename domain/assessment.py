@@ -278,15 +278,16 @@ def customs_duty(rate: Rate, *, value_for_duty_cents: int, quantity: Decimal | N
     """
     if rate.per_unit and quantity is None:
         raise ValueError(f"a {rate.form} rate needs a quantity")
+    if rate.free:  # most lines of a day: nothing to compute, and nothing to round
+        return 0
     with localcontext(_EXACT):
         exact = _exact_duty(rate, from_cents(value_for_duty_cents), quantity or Decimal(0))
     return to_cents(exact)
 
 
 def _exact_duty(rate: Rate, value: Decimal, quantity: Decimal) -> Decimal:
+    """The exact duty of a rate that is not free (`customs_duty` answers a free one)."""
     form = rate.form
-    if form is RateForm.FREE:
-        return Decimal(0)
     if form is RateForm.SPECIFIC:
         return quantity * _part(rate.specific)
     ad_valorem = value * _part(rate.ad_valorem) / _HUNDRED

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable
+from types import MappingProxyType
 
 from domain.assessment import DutiesAndTaxes
 from domain.cad import Cad
@@ -90,9 +91,10 @@ def with_accepted(
     context: ValidationContext, records: Histories, record: CadVersionRecord
 ) -> ValidationContext:
     """The context after `record` was accepted (records is updated in place)."""
-    records.setdefault(record.transaction_number, []).append(record)
-    history = dict(context.history)
-    history[record.transaction_number] = history_of(records[record.transaction_number])
+    number = record.transaction_number
+    records.setdefault(number, []).append(record)
+    # One copy of the history, handed over read-only so that the context keeps it (and its importers) as is.
+    history = MappingProxyType({**context.history, number: history_of(records[number])})
     return dataclasses.replace(context, history=history)
 
 

@@ -23,6 +23,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
+from typing import TypeVar
 
 from domain.cad import CANADIAN_DOLLAR, Cad, CadLine
 from domain.tariff import ReferenceSnapshot
@@ -31,6 +32,7 @@ from domain.tariff import ReferenceSnapshot
 # a new message reference, and broker software often stamps DTM+137 when it sends. Leaving them out of the
 # digest lets an exact repeat be recognised as one.
 _TRANSMISSION_FIELDS = frozenset({"message_reference", "document_datetime"})
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,7 +101,9 @@ class ValidationContext:
 
     `importers` holds the registered importers among those the file names, keyed by BN15; `history` the
     transaction numbers of the file that have accepted versions, keyed by number. Absent keys mean "not
-    registered" and "never used". Both mappings are copied into read-only views when the context is built.
+    registered" and "never used". Both mappings are copied into read-only views when the context is built;
+    a read-only view is kept as it is (the pipeline derives a context per accepted CAD from the last one,
+    and copying the importers and the history each time grew with the square of a file's CADs).
     """
 
     today: date  # the business date the file is processed on (America/Toronto)
@@ -110,8 +114,13 @@ class ValidationContext:
     history: Mapping[str, TransactionHistory] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "importers", MappingProxyType(dict(self.importers)))
-        object.__setattr__(self, "history", MappingProxyType(dict(self.history)))
+        object.__setattr__(self, "importers", _read_only(self.importers))
+        object.__setattr__(self, "history", _read_only(self.history))
+
+
+def _read_only(mapping: Mapping[str, _V]) -> Mapping[str, _V]:
+    """A read-only copy of `mapping`; a read-only view already is one."""
+    return mapping if isinstance(mapping, MappingProxyType) else MappingProxyType(dict(mapping))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -147,15 +156,18 @@ def cad_digest(cad: Cad) -> str:
     describe the transmission, are left out.
     """
     content = {name: getattr(cad, name) for name in _DIGESTED_FIELDS}
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=_plain, ensure_ascii=True)
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
+    return hashlib.sha256(_DIGEST_JSON.encode(content).encode("ascii")).hexdigest()
 
 
 # The digest is the JSON text of `dataclasses.asdict(cad)` less these fields, keys sorted (stored digests are
 # compared with new ones, so the text must never change). `json` writes the strings, numbers, None, tuples
-# and enums itself and asks `_plain` only for the rest, which spares walking every value in Python.
-_DIGESTED_FIELDS = tuple(f.name for f in dataclasses.fields(Cad) if f.name not in _TRANSMISSION_FIELDS)
-_LINE_FIELDS = tuple(f.name for f in dataclasses.fields(CadLine))
+# and enums itself and asks `_plain` only for the rest, which spares walking every value in Python. The
+# fields are listed in sorted order, so the dicts are built sorted and `json` need not sort them, and one
+# encoder serves every CAD; a CAD holds no cycles (frozen values), so `json` need not look for any.
+_DIGESTED_FIELDS = tuple(
+    sorted(f.name for f in dataclasses.fields(Cad) if f.name not in _TRANSMISSION_FIELDS)
+)
+_LINE_FIELDS = tuple(sorted(f.name for f in dataclasses.fields(CadLine)))
 
 
 def _plain(value: object) -> object:
@@ -168,3 +180,8 @@ def _plain(value: object) -> object:
     if isinstance(value, CadLine):
         return {name: getattr(value, name) for name in _LINE_FIELDS}
     raise TypeError(f"a CAD holds no {type(value).__name__}")
+
+
+_DIGEST_JSON = json.JSONEncoder(
+    separators=(",", ":"), default=_plain, ensure_ascii=True, check_circular=False
+)

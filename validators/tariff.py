@@ -35,7 +35,11 @@ def _items(cad: Cad, context: ValidationContext) -> Iterator[tuple[CadLine, Tari
 
 def _items_in_force(cad: Cad, context: ValidationContext) -> Iterator[tuple[CadLine, TariffItem]]:
     """The lines whose classification is in force on the release date, with their tariff item."""
-    return ((line, item) for line, item in _items(cad, context) if item is not None)
+    tariff = context.snapshot.tariff(cad.release_date)
+    for line in declared_lines(cad):  # one generator, rather than one filtering `_items`: three rules use it
+        item = tariff.item(line.classification, cad.release_date)
+        if item is not None:
+            yield line, item
 
 
 def _treatments(cad: Cad, context: ValidationContext) -> Iterator[tuple[CadLine, Treatment | None]]:

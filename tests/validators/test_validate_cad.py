@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -87,6 +89,14 @@ def test_the_context_is_a_read_only_copy_of_what_the_shell_gathered() -> None:
 
     assert IMPORTER in built.importers
     assert not isinstance(built.importers, dict)
+
+
+def test_a_context_derived_from_another_keeps_its_read_only_views_instead_of_copying_them() -> None:
+    built = context(importers={IMPORTER: ImporterFacts(may_file_by=frozenset({SENDER}))})
+    derived = dataclasses.replace(built, history=MappingProxyType(history_of(ORIGINAL)))
+
+    assert derived.importers is built.importers
+    assert NUMBER in derived.history
 
 
 def test_the_shell_learns_which_keys_to_look_up_for_a_file() -> None:
