@@ -15,6 +15,7 @@ import paramiko
 import pytest
 from sqlalchemy import func, select
 
+from bench.openssh import sftp_batch
 from domain.clock import FixedClock
 from gateway.bootstrap import System
 from gateway.keys import read_public_key
@@ -76,34 +77,7 @@ def gateway(system: System, tmp_path: Path) -> Iterator[Gateway]:
 def sftp(
     gateway: Gateway, user: str, commands: str, *, key: Path | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            "sftp",
-            "-b",
-            "-",
-            "-i",
-            str(key or gateway.keys[user]),
-            "-P",
-            str(gateway.port),
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "LogLevel=ERROR",
-            f"{user}@127.0.0.1",
-        ],
-        input=commands,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=cwd,
-        check=False,
-    )
+    return sftp_batch(port=gateway.port, user=user, key=key or gateway.keys[user], commands=commands, cwd=cwd)
 
 
 def inbound(system: System) -> list[tuple[str, bytes, str]]:
