@@ -102,7 +102,10 @@ class Rate:
 
     def __post_init__(self) -> None:
         _require(bool(_TREATMENT_CODE.fullmatch(self.treatment)), f"treatment {self.treatment!r} is invalid")
-        _require(self.parts() in _FORMS, f"a rate cannot be {self._describe_parts()}")
+        if (
+            self.parts() not in _FORMS
+        ):  # the message only when it is needed: a tariff builds thousands of rates
+            raise InvalidReferenceData(f"a rate cannot be {self._describe_parts()}")
         for name in ("ad_valorem", "specific", "minimum", "maximum"):
             value: Decimal | None = getattr(self, name)
             _require(value is None or (value.is_finite() and value >= 0), f"{name} {value} is not >= 0")
