@@ -102,9 +102,8 @@ class Rate:
 
     def __post_init__(self) -> None:
         _require(bool(_TREATMENT_CODE.fullmatch(self.treatment)), f"treatment {self.treatment!r} is invalid")
-        if (
-            self.parts() not in _FORMS
-        ):  # the message only when it is needed: a tariff builds thousands of rates
+        # The message only when it is needed (not through _require): a tariff builds thousands of rates.
+        if self.parts() not in _FORMS:
             raise InvalidReferenceData(f"a rate cannot be {self._describe_parts()}")
         for name in ("ad_valorem", "specific", "minimum", "maximum"):
             value: Decimal | None = getattr(self, name)
