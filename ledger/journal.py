@@ -9,9 +9,10 @@ DELETE aimed at the journal, and the database's triggers refuse the rest. `verif
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import Connection, Delete, Engine, Update, event, func, select, text
@@ -23,6 +24,7 @@ from domain.journal import (
     EntryKind,
     JournalEntry,
     JournalLine,
+    PostedEntry,
     chain_hash,
     outstanding_by_due_date,
     receivable_account,
@@ -180,45 +182,55 @@ class Journal:
 
     def verify(self) -> BrokenEntry | None:
         """Check every entry balances and every account's hash chain is intact; the first fault, or None."""
-        previous: tuple[str, int, str] | None = None  # account, seq, entry_hash of the entry before
-        for entry_id, seq, stored_hash, prev_hash, entry in self._stream_entries():
+        query = ENTRIES_WITH_LINES.order_by(
+            journal_entry.c.account, journal_entry.c.seq, journal_line.c.line_no
+        )
+        rows = self._connection.execute(query.execution_options(yield_per=2000))
+        previous: PostedEntry | None = None  # the entry before, in the same account or another
+        for entry_id, posted in posted_entries(rows):
             expected_seq, expected_prev = (1, GENESIS_HASH)
-            if previous is not None and previous[0] == entry.account:
-                expected_seq, expected_prev = previous[1] + 1, previous[2]
-            reason = _fault(entry, seq, stored_hash, prev_hash, expected_seq, expected_prev)
+            if previous is not None and previous.entry.account == posted.entry.account:
+                expected_seq, expected_prev = previous.seq + 1, previous.entry_hash
+            reason = _fault(posted, expected_seq, expected_prev)
             if reason:
-                return BrokenEntry(entry_id=entry_id, account=entry.account, seq=seq, reason=reason)
-            previous = (entry.account, seq, stored_hash)
+                return BrokenEntry(
+                    entry_id=entry_id, account=posted.entry.account, seq=posted.seq, reason=reason
+                )
+            previous = posted
         return None
 
-    def _stream_entries(self) -> Iterator[tuple[int, int, str, str, JournalEntry]]:
-        query = (
-            select(
-                journal_entry,
-                journal_line.c.ledger_account,
-                journal_line.c.debit_cents,
-                journal_line.c.credit_cents,
-            )
-            .join(journal_line, journal_line.c.entry_id == journal_entry.c.id, isouter=True)
-            .order_by(journal_entry.c.account, journal_entry.c.seq, journal_line.c.line_no)
+
+# Journal entries with their lines, a row per line (one row of nulls for an entry left without lines): the
+# query `posted_entries` rebuilds entries from, once ordered by entry and line number.
+ENTRIES_WITH_LINES = select(
+    journal_entry, journal_line.c.ledger_account, journal_line.c.debit_cents, journal_line.c.credit_cents
+).join(journal_line, journal_line.c.entry_id == journal_entry.c.id, isouter=True)
+
+
+def posted_entries(rows: Iterable[Any]) -> Iterator[tuple[int, PostedEntry]]:
+    """The entries of rows of `ENTRIES_WITH_LINES` (each entry's rows together, in line order), with their
+    ids. An entry left without any line is rebuilt without lines: unbalanced, which a check reports."""
+    for entry_id, group in groupby(rows, lambda row: row.id):
+        head, *rest = group
+        lines = tuple(
+            JournalLine(ledger_account=account, debit_cents=int(debit), credit_cents=int(credit))
+            for *_, account, debit, credit in (head, *rest)
+            if account is not None
         )
-        current: Any = None
-        lines: list[JournalLine] = []
-        for row in self._connection.execute(query.execution_options(yield_per=2000)):
-            if current is not None and row.id != current.id:
-                yield _rebuild(current, lines)
-                lines = []
-            current = row
-            if row.ledger_account is not None:
-                lines.append(
-                    JournalLine(
-                        ledger_account=row.ledger_account,
-                        debit_cents=int(row.debit_cents),
-                        credit_cents=int(row.credit_cents),
-                    )
-                )
-        if current is not None:
-            yield _rebuild(current, lines)
+        entry = JournalEntry(
+            account=head.account,
+            idempotency_key=head.idempotency_key,
+            kind=EntryKind(head.kind),
+            business_date=head.business_date,
+            due_date=head.due_date,
+            reference=head.reference,
+            description=head.description,
+            lines=lines,
+        )
+        yield (
+            int(entry_id),
+            PostedEntry(entry=entry, seq=int(head.seq), prev_hash=head.prev_hash, entry_hash=head.entry_hash),
+        )
 
 
 def _chained_rows(
@@ -251,30 +263,15 @@ def _chained_rows(
     return rows
 
 
-def _rebuild(row: Any, lines: list[JournalLine]) -> tuple[int, int, str, str, JournalEntry]:
-    entry = JournalEntry(
-        account=row.account,
-        idempotency_key=row.idempotency_key,
-        kind=EntryKind(row.kind),
-        business_date=row.business_date,
-        due_date=row.due_date,
-        reference=row.reference,
-        description=row.description,
-        lines=tuple(lines),
-    )
-    return int(row.id), int(row.seq), row.entry_hash, row.prev_hash, entry
-
-
-def _fault(
-    entry: JournalEntry, seq: int, stored_hash: str, prev_hash: str, expected_seq: int, expected_prev: str
-) -> str:
+def _fault(posted: PostedEntry, expected_seq: int, expected_prev: str) -> str:
+    entry, seq, prev_hash = posted.entry, posted.seq, posted.prev_hash
     if not entry.is_balanced:
         return f"debits {entry.total_debits} and credits {entry.total_credits} cents differ"
     if seq != expected_seq:
         return f"sequence {seq} where {expected_seq} was expected (an entry is missing)"
     if prev_hash != expected_prev:
         return "it does not chain to the entry before it"
-    if chain_hash(entry, seq=seq, prev_hash=prev_hash) != stored_hash:
+    if chain_hash(entry, seq=seq, prev_hash=prev_hash) != posted.entry_hash:
         return "its content no longer matches its hash (altered after posting)"
     return ""
 

@@ -35,12 +35,11 @@ from sqlalchemy import (
 from domain.journal import (
     DueAmount,
     EntryKind,
-    JournalEntry,
-    JournalLine,
     PostedEntry,
     outstanding_by_due_date,
     receivable_account,
 )
+from ledger.journal import ENTRIES_WITH_LINES, posted_entries
 from ledger.schema import (
     aware,
     broker,
@@ -140,22 +139,14 @@ class Statements:
         self, first: dt.date, last: dt.date, *, account: str | None = None, after: str | None = None
     ) -> Iterator[PostedEntry]:
         """Every entry dated `first`..`last` with all its lines, ordered by account and seq (one query)."""
-        query = (
-            select(
-                journal_entry,
-                journal_line.c.ledger_account,
-                journal_line.c.debit_cents,
-                journal_line.c.credit_cents,
-            )
-            .join(journal_line, journal_line.c.entry_id == journal_entry.c.id, isouter=True)
-            .where(journal_entry.c.business_date.between(first, last))
-            .order_by(self._by_account(journal_entry.c.account), journal_entry.c.seq, journal_line.c.line_no)
+        query = ENTRIES_WITH_LINES.where(journal_entry.c.business_date.between(first, last)).order_by(
+            self._by_account(journal_entry.c.account), journal_entry.c.seq, journal_line.c.line_no
         )
         if account is not None:
             query = query.where(journal_entry.c.account == account)
         query = self._after(query, journal_entry.c.account, after)
-        for _, rows in groupby(self._stream(query), lambda row: row.id):
-            yield _posted(list(rows))
+        for _, posted in posted_entries(self._stream(query)):
+            yield posted
 
     def receivable_balances(
         self,
@@ -317,28 +308,6 @@ class Statements:
             key.in_(sorted(files))
         )
         return {(row.broker_id, row.name): row.sha256 for row in self._connection.execute(query)}
-
-
-def _posted(rows: list[Any]) -> PostedEntry:
-    """An entry rebuilt from its rows (one per line, in line order; an entry left without any line has one
-    row of nulls and is rebuilt without lines, unbalanced, which `verify_posted` reports)."""
-    head = rows[0]
-    lines = tuple(
-        JournalLine(ledger_account=account, debit_cents=int(debit), credit_cents=int(credit))
-        for *_, account, debit, credit in rows
-        if account is not None
-    )
-    entry = JournalEntry(
-        account=head.account,
-        idempotency_key=head.idempotency_key,
-        kind=EntryKind(head.kind),
-        business_date=head.business_date,
-        due_date=head.due_date,
-        reference=head.reference,
-        description=head.description,
-        lines=lines,
-    )
-    return PostedEntry(entry=entry, seq=int(head.seq), prev_hash=head.prev_hash, entry_hash=head.entry_hash)
 
 
 def _utc(instant: dt.datetime) -> dt.datetime:
