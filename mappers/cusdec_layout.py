@@ -126,12 +126,11 @@ def layout(message: Message, placements: Sequence[Placement] | None = None) -> C
     lines: dict[int, LineSegments] = {}
     if placements is None:
         placements = place_segments(message, CUSDEC_D16A)
-    for placement in placements:
-        entry = placement.entry
+    for segment, _, entry, groups in placements:
         if entry is None or entry.position not in READ_POSITIONS:
             continue
-        position, segment = entry.position, placement.segment
-        group, occurrence = placement.groups[0] if placement.groups else (0, 0)  # the outermost group
+        position = entry.position
+        group, occurrence = groups[0] if groups else (0, 0)  # the outermost group
         if group == LINE_GROUP:
             line = lines.get(occurrence)
             if line is None:

@@ -9,9 +9,9 @@ value for duty stays a `Decimal` in the invoice currency.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from domain.cad import CANADIAN_DOLLAR, CadLine
 from domain.findings import CatalogueEntry, Level
@@ -41,8 +41,9 @@ LINE_NUMBER = re.compile(r"[0-9]{1,6}", re.ASCII)  # CST 1496 an..6, digits only
 MAX_DESCRIPTION_PART = 512  # FTX C108/4440 an..512, up to 5 of them
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Goods:
+class _Goods(NamedTuple):
+    """What a line says its goods are: a NamedTuple, as `Taxes` is (one per line, copied into the CadLine)."""
+
     classification: str
     chapter99_classification: str | None
     description: str

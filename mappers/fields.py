@@ -199,6 +199,7 @@ def read_datetime(
     return stamp
 
 
+@lru_cache(maxsize=4096)  # a day's CADs repeat a few hundred dates (release, shipment, document time)
 def _parse_stamp(text: str, length: int) -> datetime | None:
     if len(text) != length or not text.isascii() or not text.isdigit():
         return None

@@ -47,7 +47,8 @@ class InterchangeReading:
 def read_interchange(data: bytes, *, sender_id: str | None) -> InterchangeReading:
     """Parse `data`, check every CUSDEC message's structure, and map the sound ones."""
     parsed = parse_interchange(data, expected_sender=sender_id)
-    structured = [_with_structure(message) for message in parsed.messages]
+    repeats = parsed.service_string_advice.repetition_separator is not None
+    structured = [_with_structure(message, repeats=repeats) for message in parsed.messages]
     interchange = replace(parsed, messages=tuple(message for message, _ in structured))
     if not interchange.accepted:
         return InterchangeReading(interchange=interchange, messages=())
@@ -62,12 +63,17 @@ def read_interchange(data: bytes, *, sender_id: str | None) -> InterchangeReadin
     return InterchangeReading(interchange=interchange, messages=readings)
 
 
-def _with_structure(message: Message) -> tuple[Message, tuple[Placement, ...] | None]:
-    """The message with its structure findings, and where its segments landed (for the mapper)."""
+def _with_structure(message: Message, *, repeats: bool) -> tuple[Message, tuple[Placement, ...] | None]:
+    """The message with its structure findings, and where its segments landed (for the mapper).
+
+    `repeats`: the interchange has a repetition separator (syntax 4), without which no segment can hold a
+    repeated element, so the segments are not looked at again for one.
+    """
     if message.message_type != CUSDEC:
         return message, None
     structure, placements = check_and_place(message, CUSDEC_D16A)
-    findings = structure + _repeated_elements(message, [placement.segment for placement in placements])
+    segments = [placement.segment for placement in placements] if repeats else []
+    findings = structure + _repeated_elements(message, segments)
     return (replace(message, findings=message.findings + findings) if findings else message), placements
 
 

@@ -26,10 +26,10 @@ SlotSetter = Callable[[Any, Any], None]
 def slot_setters(cls: type, names: tuple[str, ...]) -> tuple[SlotSetter, ...] | None:
     """The setters of the slots of the frozen slots dataclass `cls`, in the order of `names`.
 
-    The parser builds one `Segment` and one `parsers.structure.Placement` per segment read, and a frozen
-    dataclass's keyword `__init__` costs about 1 µs, which dominates walking millions of segments; setting
-    the slots of `object.__new__(cls)` directly gives the same frozen, equal, hashable value. None when
-    `names` are no longer exactly the fields of `cls`, so that the caller falls back to the constructor.
+    The parser builds one `Segment` per segment read, and a frozen dataclass's keyword `__init__` costs
+    about 1 µs, which dominates walking millions of segments; setting the slots of `object.__new__(cls)`
+    directly gives the same frozen, equal, hashable value. None when `names` are no longer exactly the
+    fields of `cls`, so that the caller falls back to the constructor.
     """
     if tuple(f.name for f in fields(cls)) != names:
         return None
@@ -63,8 +63,13 @@ class Segment:
 
     def component(self, position: int, component: int = 1) -> str:
         """The component at 1-based positions, or "" when absent."""
-        element = self.element(position)
-        return element[component - 1] if 0 < component <= len(element) else ""
+        # Indexes `elements` itself rather than calling `element`: mappers read components by the million.
+        elements = self.elements
+        if 0 < position <= len(elements):
+            element = elements[position - 1]
+            if 0 < component <= len(element):
+                return element[component - 1]
+        return ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

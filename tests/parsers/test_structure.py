@@ -188,7 +188,7 @@ def test_findings_stop_at_the_limit_with_a_last_one_saying_more_were_left_out() 
     assert len(check_structure(three_and_three, CUSDEC_D16A, limit=4)) == 5
 
 
-def test_placements_are_the_same_frozen_values_the_dataclass_builds() -> None:
+def test_placements_built_by_the_walk_equal_those_built_by_keyword() -> None:
     placed = place_segments(message("UNH", "BGM", "RFF"), CUSDEC_D16A)[-1]
     expected = Placement(segment=placed.segment, position=3, entry=placed.entry, groups=((1, 1),))
     assert placed == expected and hash(placed) == hash(expected) and repr(placed) == repr(expected)
