@@ -134,6 +134,19 @@ def _drop_database(name: str) -> None:
     admin.dispose()
 
 
+# What a day of CADs reads and never writes (analyzed once the template is loaded).
+READ_ONLY_TABLES = (
+    "broker",
+    "importer",
+    "delegation",
+    "tariff_edition",
+    "tariff_treatment",
+    "tariff_item",
+    "tariff_rate",
+    "exchange_rate",
+)
+
+
 def make_template(backend: str, day: Day, folder: Path) -> Template:
     if backend == "postgresql":
         name = "carm_bench_template"
@@ -156,11 +169,13 @@ def make_template(backend: str, day: Day, folder: Path) -> Template:
                 )
             uow.commit()
         if backend == "postgresql":
-            # The planner statistics a live database's autovacuum keeps: a copy of the template starts with
-            # no change counters, so autovacuum would never analyze it during a run, and without statistics
-            # the planner scans all 137,000 delegations for each file's importers (about 20 ms a file).
+            # The planner statistics autovacuum keeps on a live database, for the tables the day only reads:
+            # without them each file's importers are looked up by scanning every delegation (about 20 ms a
+            # file). The tables the day writes are left without statistics: this machine's PostgreSQL runs
+            # with autovacuum off, and statistics taken while they are empty would stay "empty" all day (the
+            # journal's foreign-key checks would then scan every entry).
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.exec_driver_sql("ANALYZE")
+                connection.exec_driver_sql(f"ANALYZE {', '.join(READ_ONLY_TABLES)}")
     finally:
         engine.dispose()
     return Template(backend, location)
@@ -585,11 +600,13 @@ copies a file's history once per accepted CAD instead of three times (context ab
 scale); due dates are worked out once per release date, a free rate costs no Decimal arithmetic and one JSON
 encoder writes every digest (decide about 14 % less); placements are NamedTuples and dates are parsed once
 per stamp (reading about 10 % less). The whole day went from 184 s (3,094 lines/s) to the figures below.
-The PostgreSQL template is analyzed once loaded (`ANALYZE`, what autovacuum does for a live database; a copy
-of a template starts with no change counters, so autovacuum never analyzed the run's database). Without
-planner statistics each file's importers were looked up by scanning all 137,000 delegations, about 20 ms a
-file, which the earlier whole-day records count in their "context" row (about 50 s of the two workers' 312 s
-in the last of them).
+The tables of the PostgreSQL template that a day only reads (brokers, importers, delegations, reference data)
+are analyzed once loaded, as autovacuum would have done on a live database (a copy of a template starts with
+no change counters, and this machine's PostgreSQL runs with autovacuum off). Without planner statistics each
+file's importers were looked up by scanning all 137,000 delegations, about 20 ms a file, which the earlier
+whole-day records count in their "context" row (about 50 s of the two workers' 312 s in the last of them).
+The tables the day writes are left without statistics: analyzed while empty, and never again with autovacuum
+off, they made every foreign-key check of a journal line scan all the entries (the whole day took 250 s).
 """
 
 
