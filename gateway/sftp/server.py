@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 import paramiko
 from sqlalchemy import exc as sa_exc
@@ -25,8 +25,10 @@ from gateway.sftp.filesystem import Activity, Store
 from gateway.sftp.session import BrokerFileSystem, GatewaySftpServer
 from gateway.status import PROBE_VERSION
 from ledger.errors import StoreUnavailable
+from ledger.files import Files
 
 log = get_logger(__name__)
+T = TypeVar("T")
 
 HANDSHAKE_TIMEOUT = 30.0  # seconds for banner, key exchange and authentication
 SHUTDOWN_GRACE = 30.0  # seconds uploads in flight get to finish when the daemon stops
@@ -53,13 +55,28 @@ def host_key(var_dir: Path) -> paramiko.PKey:
 def broker_store(system: System, sender_id: str, metrics: Metrics) -> Store:
     """The file system's view of the database for one broker; each call is its own short transaction."""
 
-    def receive(name: str, raw: bytes) -> int:
+    def stored(work: Callable[[Files], T]) -> T:
         # immediate: on SQLite a read-then-write transaction would fail at once if a worker commits between
         with system.unit_of_work(immediate=True) as uow:
-            file_id = uow.files.receive(sender_id=sender_id, filename=name, raw=raw)
+            result = work(uow.files)
             uow.commit()
+        return result
+
+    def receive(name: str, raw: bytes) -> int:
+        file_id = stored(lambda files: files.receive(sender_id=sender_id, filename=name, raw=raw))
         metrics.files_received.labels(broker=sender_id).inc()
         return file_id
+
+    def begin_upload(name: str) -> int:
+        return stored(lambda files: files.begin_upload(sender_id=sender_id, filename=name))
+
+    def finish_upload(file_id: int, seq: int, tail: bytes, size: int, sha256: str) -> bool:
+        finished = stored(
+            lambda files: files.finish_upload(file_id, seq=seq, tail=tail, size=size, sha256=sha256)
+        )
+        if finished:
+            metrics.files_received.labels(broker=sender_id).inc()
+        return finished
 
     def write(operation: str, *args: str) -> bool:
         with system.unit_of_work() as uow:
@@ -81,51 +98,17 @@ def broker_store(system: System, sender_id: str, metrics: Metrics) -> Store:
 
     return Store(
         receive=receive,
-        **upload_operations(system, sender_id, metrics),
+        # A large upload stored while it arrives (gateway.sftp.filesystem.PartWriter), a transaction a call.
+        begin_upload=begin_upload,
+        append_part=lambda file_id, seq, data: stored(lambda files: files.append_part(file_id, seq, data)),
+        finish_upload=finish_upload,
+        abandon_upload=lambda file_id: stored(lambda files: files.abandon_upload(file_id)),
         rename_upload=lambda old, new: write("rename_inbound_named", old, new),
         pending=pending,
         outbox=outbox,
         read=read,
         delete=lambda name: write("delete_outbound", name),
     )
-
-
-def upload_operations(system: System, sender_id: str, metrics: Metrics) -> dict[str, Callable[..., Any]]:
-    """The operations of `Store` that store an upload while it arrives, each its own transaction (immediate:
-    on SQLite a read-then-write transaction would fail at once if a worker commits between)."""
-
-    def begin_upload(name: str) -> int:
-        with system.unit_of_work(immediate=True) as uow:
-            file_id = uow.files.begin_upload(sender_id=sender_id, filename=name)
-            uow.commit()
-        return file_id
-
-    def append_part(file_id: int, seq: int, data: bytes) -> bool:
-        with system.unit_of_work(immediate=True) as uow:
-            appended = uow.files.append_part(file_id, seq, data)
-            uow.commit()
-        return appended
-
-    def finish_upload(file_id: int, seq: int, tail: bytes, size: int, sha256: str) -> bool:
-        with system.unit_of_work(immediate=True) as uow:
-            finished = uow.files.finish_upload(file_id, seq=seq, tail=tail, size=size, sha256=sha256)
-            uow.commit()
-        if finished:
-            metrics.files_received.labels(broker=sender_id).inc()
-        return finished
-
-    def abandon_upload(file_id: int) -> bool:
-        with system.unit_of_work(immediate=True) as uow:
-            abandoned = uow.files.abandon_upload(file_id)
-            uow.commit()
-        return abandoned
-
-    return {
-        "begin_upload": begin_upload,
-        "append_part": append_part,
-        "finish_upload": finish_upload,
-        "abandon_upload": abandon_upload,
-    }
 
 
 @dataclass(slots=True)
