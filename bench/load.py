@@ -260,6 +260,7 @@ def _timed(function: Callable[..., Any], name: str, stages: dict[str, float]) ->
 def worker(url: str, log_path: str, ready: Any, go: Any, results: Any, profile: bool) -> None:
     """One OS process running the daemon's worker loop until the queue is empty."""
     sys.stdout = open(log_path, "a", buffering=1 << 16)  # noqa: SIM115 - the daemon logs JSON to stdout
+    from gateway.daemon import tune_garbage_collector
     from gateway.logging import configure_logging
     from gateway.pipeline import file_processor
     from gateway.workers import process_next
@@ -276,6 +277,7 @@ def worker(url: str, log_path: str, ready: Any, go: Any, results: Any, profile: 
     processor = file_processor(clock, settings.zone, system.late_penalty)
     with system.unit_of_work() as uow:  # connect before the clock starts, as a running daemon has
         uow.journal.count()
+    tune_garbage_collector()  # as the daemon does once its services are started
     ready.release()
     go.wait()
     result = WorkerResult()
