@@ -70,6 +70,7 @@ PAGE: Final = """<!doctype html>
       <div class="number"><b id="queue-processing">-</b><span>processing</span></div>
       <div class="number"><b id="queue-held">-</b><span>held</span></div>
       <div class="number"><b id="queue-done">-</b><span>done</span></div>
+      <div class="number"><b id="queue-uploading">-</b><span>uploading</span></div>
     </div>
   </section>
   <section>
@@ -135,7 +136,7 @@ function showHealth(doc) {
 }
 
 function showQueue(queue) {
-  for (const state of ["waiting", "received", "processing", "held", "done"]) {
+  for (const state of ["waiting", "received", "processing", "held", "done", "uploading"]) {
     put("queue-" + state, queue ? queue[state] : null);
   }
 }

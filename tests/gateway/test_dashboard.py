@@ -40,7 +40,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ARTIFACTS = REPO / "test-artifacts"
 TODAY = "2025-06-20"  # the day after the test CAD's release: accepted as filed
-STATES = ("received", "processing", "held", "done", "waiting")
+STATES = ("received", "processing", "held", "done", "waiting", "uploading")
 
 
 def _browser_missing() -> str | None:
