@@ -1,7 +1,13 @@
 # carm-gateway: `make demo` runs the gateway on the embedded defaults, `make test` runs every check.
 # Both create .venv and install what they need on first use.
 
-PYTHON ?= python3
+# The interpreter of .venv: the distribution's CPython where it is 3.11 or newer, else python3 on the PATH.
+# Debian builds its CPython with profile-guided and link-time optimization; a default pyenv build (shared
+# libpython, no PGO/LTO) ran the load benchmark's day about 30 % slower on the same machine
+# (docs/BENCHMARKS.md). `make PYTHON=python3.12 ...` chooses another.
+SYSTEM_PYTHON := /usr/bin/python3
+PYTHON ?= $(shell $(SYSTEM_PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& echo $(SYSTEM_PYTHON) || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -11,7 +17,8 @@ PYTEST_ARGS ?=
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("carm-gateway needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
-	$(PYTHON) -m venv $(VENV)
+	@# Debian's python3 makes a venv only with python3-venv installed: fall back to python3 on the PATH
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); python3 -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
