@@ -25,8 +25,6 @@ import argparse
 import csv
 import datetime as dt
 import json
-import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -43,6 +41,7 @@ sys.path.insert(0, str(REPO))
 
 from sqlalchemy import Engine, create_engine, func, select, text  # noqa: E402
 
+from bench.machine import machine  # noqa: E402
 from bench.parties import Delegation, insert_parties  # noqa: E402
 from domain.clock import FixedClock  # noqa: E402
 from domain.journal import (  # noqa: E402
@@ -396,10 +395,7 @@ def main() -> None:
         print(json.dumps(child(target, args.child)))
         return
     prepare(target, args.fresh)
-    print(
-        f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"{dt.date.today()}: {target.accounts:,} accounts, median of {args.runs}"
-    )
+    print(f"{machine()}, {dt.date.today()}: {target.accounts:,} accounts, median of {args.runs}")
     print(
         "| store | batch | accounts | postings | wall | postings/s | accounts/s | peak RSS | baseline | "
         "ratio |"

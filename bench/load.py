@@ -24,7 +24,6 @@ import cProfile
 import datetime as dt
 import multiprocessing
 import os
-import platform
 import queue
 import shutil
 import statistics
@@ -44,6 +43,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from bench.autovacuum import autovacuum_stand_in  # noqa: E402
+from bench.machine import machine  # noqa: E402
 from bench.national_day import RATES_FILE, TARIFF_FILE, TODAY, Day, national_day  # noqa: E402
 from bench.parties import Delegation, insert_parties  # noqa: E402
 from domain.clock import FixedClock  # noqa: E402
@@ -439,13 +439,6 @@ def pydifact_seconds_per_byte(day: Day, sample_bytes: int, runs: int) -> tuple[f
 # --------------------------------------------------------------------------------------------- reports
 
 
-def _cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
 def _expected(day: Day) -> int:
     return day.cads - sum(day.invalid.values())
 
@@ -467,8 +460,7 @@ def report(
         f"--workers {args.workers} --runs {args.runs}"
     )
     header = (
-        f"Machine: {os.cpu_count()} CPUs (nproc), {_cpu_model()}, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}; PostgreSQL on 127.0.0.1 on the same machine"
+        f"Machine: {machine()}; PostgreSQL on 127.0.0.1 on the same machine"
         f"{'; other work was running on it' if args.busy else ''}. Date: {dt.date.today().isoformat()}.\n"
         f"Command: `{command} --write` (median of {args.runs} run(s) per row; a fresh copy of the loaded "
         "database per run).\n\n"

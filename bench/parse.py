@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import random
 import resource
 import statistics
@@ -34,6 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.machine import machine  # noqa: E402
 from parsers.envelope import parse_interchange  # noqa: E402
 
 MB = 1_000_000
@@ -199,13 +198,6 @@ def _memory_in_subprocess(data: bytes) -> dict[str, float]:
     return result
 
 
-def _cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
 def report(runs: int, pydifact_size: int) -> str:
     rows, memory_rows = [], []
     for size in SIZES:
@@ -216,8 +208,7 @@ def report(runs: int, pydifact_size: int) -> str:
         rows.append(_speed_row(speed))
         memory_rows.append(_memory_row(memory))
     header = (
-        f"Machine: {os.cpu_count()} CPUs (nproc), {_cpu_model()}, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}. Date: {dt.date.today().isoformat()}.\n"
+        f"Machine: {machine()}. Date: {dt.date.today().isoformat()}.\n"
         f"Command: `.venv/bin/python bench/parse.py --runs {runs} --write` (median of {runs} runs; pydifact: "
         f"median of {max(1, runs // 2)} runs on a {pydifact_size / MB:.0f} MB interchange from the same "
         "generator, its rate applied to the larger size).\n"

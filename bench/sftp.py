@@ -23,7 +23,6 @@ import argparse
 import dataclasses
 import datetime as dt
 import os
-import platform
 import shutil
 import socket
 import statistics
@@ -40,6 +39,7 @@ sys.path.insert(0, str(REPO))
 
 from sqlalchemy import func, select  # noqa: E402
 
+from bench.machine import machine  # noqa: E402
 from bench.national_day import national_day  # noqa: E402
 from bench.openssh import sftp_batch  # noqa: E402
 from domain.clock import FixedClock  # noqa: E402
@@ -248,13 +248,6 @@ def concurrent(target: Target, keys: list[Path], small: list[Path], runs: int) -
 # -------------------------------------------------------------------------------------------- report
 
 
-def _cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
 def _versions() -> str:
     import paramiko
 
@@ -315,8 +308,7 @@ def report(
     ratio_many = openssh["concurrent"]["seconds"] / gateway["concurrent"]["seconds"]
     store = "PostgreSQL" if args.database_url else "SQLite (a file in a temporary folder)"
     header = (
-        f"Machine: {os.cpu_count()} CPUs (nproc), {_cpu_model()}, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}; {_versions()}; gateway store: {store}"
+        f"Machine: {machine()}; {_versions()}; gateway store: {store}"
         f"{'; other work was running on it' if args.busy else ''}. Date: {dt.date.today().isoformat()}.\n"
         f"Command: `.venv/bin/python bench/sftp.py --runs {args.runs}"
         f"{f' --database-url {args.database_url}' if args.database_url else ''} --write` "
