@@ -625,6 +625,14 @@ file's history was looked up by scanning every version: 13.8 s of the server's C
 it, against 2.4 s with the stand-in (measured with pg_stat_statements). The daemon, and the benchmark's
 workers like it, tune the garbage collector once started (`gateway.daemon.tune_garbage_collector`): at
 CPython's default thresholds it took about 1.6 s of each worker's 13.5 s on a 0.1 scale day, 0.2 s after.
+The whole day then took 116.5 s (4,879 lines/s, median of 3) on pyenv's CPython 3.11.7.
+
+A fifth round, the same day, with the same code: `make` now builds `.venv` on the distribution's CPython
+(Debian's 3.11.2, /usr/bin/python3, built with profile-guided and link-time optimization) instead of the
+`python3` on the PATH, which here was pyenv's 3.11.7 (a default build: shared libpython, neither
+optimization). A 0.25 scale day, the two interpreters run alternately: 31.6 and 34.5 s on pyenv's, 23.4 and
+23.8 s on Debian's. pydifact gains more from it than the gateway (2,224 lines/s on pyenv's build, 3,559 on
+Debian's), so the ratio to pydifact fell while the rate rose. The records below name the interpreter.
 """
 
 
