@@ -16,9 +16,10 @@ PYTEST_ARGS ?=
 .PHONY: demo test check lint typecheck layers pytest system-packages bench clean
 
 $(STAMP): setup.cfg pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit("carm-gateway needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
 	@# Debian's python3 makes a venv only with python3-venv installed: fall back to python3 on the PATH
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); python3 -m venv $(VENV); }
+	@# checked on the venv's interpreter, whichever of the two made it
+	@$(BIN)/python -c 'import sys; sys.exit("carm-gateway needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
