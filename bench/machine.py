@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 
-def cpu_model() -> str:
+def _cpu_model() -> str:
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
             return line.split(":", 1)[1].strip()
@@ -20,6 +20,6 @@ def machine() -> str:
     path too, as the same version runs the gateway about 30 % faster from one build than from another."""
     interpreter = Path(sys.executable).resolve()
     return (
-        f"{os.cpu_count()} CPUs (nproc), {cpu_model()}, Python {platform.python_version()} ({interpreter}), "
+        f"{os.cpu_count()} CPUs (nproc), {_cpu_model()}, Python {platform.python_version()} ({interpreter}), "
         f"{platform.system()} {platform.release()}"
     )

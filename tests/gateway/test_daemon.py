@@ -51,7 +51,6 @@ def test_services_stop_in_reverse_order_with_the_collector_tuned_while_running(c
         f"stop sftp threshold {COLLECTOR_THRESHOLDS[0]}",
     ]
     assert gc.get_threshold() == COLLECTOR_THRESHOLDS
-    assert (
-        gc.get_freeze_count() > 0
-    )  # what existed at start (modules, settings) is out of the collector's sight
+    # what existed at start (modules, settings) is out of the collector's sight
+    assert gc.get_freeze_count() > 0
     assert signal.getsignal(signal.SIGTERM) == handler
