@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass
 from enum import StrEnum
+from json.encoder import encode_basestring_ascii as _json_string  # json.dumps' own, for ASCII
 
 GENESIS_HASH = "0" * 64  # prev_hash of the first entry of every account's chain
 
@@ -89,17 +89,20 @@ def chain_hash(entry: JournalEntry, *, seq: int, prev_hash: str) -> str:
 
 
 def _canonical(entry: JournalEntry) -> str:
-    document = {
-        "account": entry.account,
-        "key": entry.idempotency_key,
-        "kind": str(entry.kind),
-        "date": entry.business_date.isoformat(),
-        "due": entry.due_date.isoformat() if entry.due_date else None,
-        "ref": entry.reference,
-        "text": entry.description,
-        "lines": [[line.ledger_account, line.debit_cents, line.credit_cents] for line in entry.lines],
-    }
-    return json.dumps(document, separators=(",", ":"), sort_keys=True, ensure_ascii=True)
+    """What an entry's hashes cover: the JSON document {account, date, due (or null), key, kind, lines (of
+    [ledger account, debit, credit]), ref, text} as `json.dumps(..., sort_keys=True, separators=(",", ":"),
+    ensure_ascii=True)` writes it — written out here directly, with json's own string encoder, because every
+    posting and every report re-hashes it."""
+    due = _json_string(entry.due_date.isoformat()) if entry.due_date else "null"
+    lines = ",".join(
+        f"[{_json_string(line.ledger_account)},{int(line.debit_cents)},{int(line.credit_cents)}]"
+        for line in entry.lines
+    )
+    return (
+        f'{{"account":{_json_string(entry.account)},"date":{_json_string(entry.business_date.isoformat())},'
+        f'"due":{due},"key":{_json_string(entry.idempotency_key)},"kind":{_json_string(str(entry.kind))},'
+        f'"lines":[{lines}],"ref":{_json_string(entry.reference)},"text":{_json_string(entry.description)}}}'
+    )
 
 
 def _sha256(text: str) -> str:
