@@ -42,6 +42,10 @@ metadata = MetaData(naming_convention=NAMING)
 
 Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite rowid aliasing needs INTEGER PRIMARY KEY
 Timestamp = DateTime(timezone=True)
+# An importer account (BN15) that batches read in ranges: compared in binary order on every store, so a
+# range of accounts (`ledger.statements.AccountRange`) is a range of the indexes on it. PostgreSQL's "C"
+# collation; SQLite compares text in binary order already.
+Account = String(15).with_variant(String(15, collation="C"), "postgresql")
 
 
 def aware(moment: dt.datetime) -> dt.datetime:
@@ -76,7 +80,7 @@ importer = Table(
     "importer",
     metadata,
     Column("id", Id, primary_key=True),
-    Column("bn15", String(15), nullable=False, unique=True),
+    Column("bn15", Account, nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("province", String(2), nullable=True),
     Column("created_at", Timestamp, nullable=False),
@@ -236,7 +240,7 @@ cad_version = Table(
     Column("transaction_number", String(14), nullable=False),
     Column("version", Integer, nullable=False),
     Column("function", String(10), nullable=False),  # original, replace, cancel
-    Column("importer_bn15", String(15), nullable=False, index=True),
+    Column("importer_bn15", Account, nullable=False, index=True),
     Column("broker_id", ForeignKey("broker.id"), nullable=False),
     Column("inbound_file_id", ForeignKey("inbound_file.id"), nullable=False),
     Column("message_reference", String(14), nullable=False),
@@ -260,7 +264,7 @@ journal_entry = Table(
     metadata,
     Column("id", Id, primary_key=True),
     # The importer RM account whose hash chain the entry belongs to; seq numbers that chain from 1.
-    Column("account", String(15), nullable=False),
+    Column("account", Account, nullable=False),
     Column("seq", BigInteger, nullable=False),
     Column("idempotency_key", String(120), nullable=False, unique=True),
     Column("kind", String(30), nullable=False),

@@ -23,7 +23,7 @@ def test_the_migrated_database_matches_the_schema_module(store: Store) -> None:
 
 
 def test_the_database_is_at_the_latest_revision(store: Store) -> None:
-    assert current_revision(store.engine) == "0003"
+    assert current_revision(store.engine) == "0004"
 
 
 def downgrade(store: Store, revision: str) -> None:
