@@ -24,6 +24,10 @@ class System:
     clock: Clock
 
     @property
+    def batch_processes(self) -> int:
+        return self.settings.batches_processes
+
+    @property
     def late_penalty(self) -> LatePenalty | None:
         """The C288 policy when the `gateway.late_accounting_penalty` setting asks for it."""
         return (

@@ -46,6 +46,7 @@ class Settings:
     batches_enabled: bool
     batches_start_date: dt.date | None
     batches_tick_seconds: float
+    batches_processes: int
     alerts_webhook_url: str
     alerts_smtp_host: str
     alerts_smtp_port: int
@@ -188,6 +189,7 @@ PARSERS: Mapping[str, Callable[[object], Any]] = {
     "batches_enabled": _as_bool,
     "batches_start_date": _as_date,
     "batches_tick_seconds": _as_float(1.0),
+    "batches_processes": _as_int(1, 64),
     "alerts_webhook_url": _as_url,
     "alerts_smtp_host": lambda value: _as_str(value).strip(),
     "alerts_smtp_port": _as_int(1, 65535),

@@ -4,8 +4,9 @@ National scale is 600,000 postings a day and 2.5 M CADs a month over 125,000 acc
 every account at once: each query streams rows in chunks (`yield_per`, a server-side cursor on PostgreSQL)
 ordered by account, and `AccountCursor` hands them out one account at a time. Every ordering by account
 uses binary collation ("C" on PostgreSQL, SQLite's default BINARY), which is the order of Python's `str`
-comparison, so the batches can merge several streams by account as they go, and every query takes `after`
-to start after an account in that same order (a resumed batch). `receivables` streams what each account
+comparison, so the batches can merge several streams by account as they go, and every query takes an
+`AccountRange` of that same order: the accounts after one (a resumed batch) and up to another (a batch read
+a range at a time in several processes, `schedules.processes`). `receivables` streams what each account
 owes per due date (the interest batch). `sent_digests` tells, for a batch's files, which are already in an
 outbox and with what content (a re-run).
 """
@@ -55,6 +56,22 @@ RECEIVABLE_PREFIX: Final = receivable_account("")  # "AR:"
 CHUNK_ROWS: Final = 5000  # rows fetched per round trip while streaming
 T = TypeVar("T")
 Q = TypeVar("Q", bound=Select[Any])
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRange:
+    """The accounts after `after` up to and including `through`, in binary order (None: no bound)."""
+
+    after: str | None = None
+    through: str | None = None
+
+    def __contains__(self, account: object) -> bool:
+        return isinstance(account, str) and (
+            (self.after is None or account > self.after) and (self.through is None or account <= self.through)
+        )
+
+
+ALL_ACCOUNTS: Final = AccountRange()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -131,12 +148,22 @@ class Statements:
     def _by_account(self, column: ColumnElement[str]) -> ColumnElement[str]:
         return column.collate("C") if self._connection.dialect.name == "postgresql" else column
 
-    def _after(self, query: Q, column: ColumnElement[str], after: str | None) -> Q:
-        """`query` limited to the accounts after `after` in the order of `_by_account` (a resumed batch)."""
-        return query if after is None else query.where(self._by_account(column) > after)
+    def _within(self, query: Q, column: ColumnElement[str], accounts: AccountRange, prefix: str = "") -> Q:
+        """`query` limited to the accounts of `accounts` in the order of `_by_account`; `column` holds the
+        account after `prefix` (the receivables `AR:<account>`)."""
+        if accounts.after is not None:
+            query = query.where(self._by_account(column) > prefix + accounts.after)
+        if accounts.through is not None:
+            query = query.where(self._by_account(column) <= prefix + accounts.through)
+        return query
 
     def postings(
-        self, first: dt.date, last: dt.date, *, account: str | None = None, after: str | None = None
+        self,
+        first: dt.date,
+        last: dt.date,
+        *,
+        account: str | None = None,
+        accounts: AccountRange = ALL_ACCOUNTS,
     ) -> Iterator[PostedEntry]:
         """Every entry dated `first`..`last` with all its lines, ordered by account and seq (one query)."""
         query = ENTRIES_WITH_LINES.where(journal_entry.c.business_date.between(first, last)).order_by(
@@ -144,7 +171,7 @@ class Statements:
         )
         if account is not None:
             query = query.where(journal_entry.c.account == account)
-        query = self._after(query, journal_entry.c.account, after)
+        query = self._within(query, journal_entry.c.account, accounts)
         for _, posted in posted_entries(self._stream(query)):
             yield posted
 
@@ -154,7 +181,7 @@ class Statements:
         before: dt.date | None = None,
         through: dt.date | None = None,
         account: str | None = None,
-        after: str | None = None,
+        accounts: AccountRange = ALL_ACCOUNTS,
     ) -> Iterator[tuple[str, int]]:
         """(account, balance) of every importer's receivable `AR:<account>` over the entries dated before
         `before` or up to `through`, ordered by account; summed by the receivable the lines name."""
@@ -174,12 +201,13 @@ class Statements:
             query = query.where(journal_entry.c.business_date <= through)
         if account is not None:
             query = query.where(journal_line.c.ledger_account == receivable_account(account))
-        if after is not None:
-            query = self._after(query, journal_line.c.ledger_account, receivable_account(after))
+        query = self._within(query, journal_line.c.ledger_account, accounts, RECEIVABLE_PREFIX)
         for ledger_account, cents in self._stream(query):
             yield ledger_account.removeprefix(RECEIVABLE_PREFIX), int(cents or 0)
 
-    def recipients(self, *, account: str | None = None, after: str | None = None) -> Iterator[Recipient]:
+    def recipients(
+        self, *, account: str | None = None, accounts: AccountRange = ALL_ACCOUNTS
+    ) -> Iterator[Recipient]:
         """Every registered importer with the broker that receives its statements, ordered by account."""
         named = and_(delegation.c.importer_id == importer.c.id, delegation.c.receives_statements)
         query = (
@@ -191,12 +219,12 @@ class Statements:
         )
         if account is not None:
             query = query.where(importer.c.bn15 == account)
-        query = self._after(query, importer.c.bn15, after)
+        query = self._within(query, importer.c.bn15, accounts)
         for bn15, name, broker_id, sender_id in self._stream(query):
             yield Recipient(account=bn15, importer_name=name, broker_id=broker_id, sender_id=sender_id)
 
     def replacements_received(
-        self, since: dt.datetime, until: dt.datetime, *, after: str | None = None
+        self, since: dt.datetime, until: dt.datetime, *, accounts: AccountRange = ALL_ACCOUNTS
     ) -> Iterator[ReceivedVersion]:
         """The replacing CAD versions received from `since` up to (not including) `until`, by account."""
         assessed = cad_version.c.duty_cents + cad_version.c.gst_cents + cad_version.c.excise_cents
@@ -213,7 +241,7 @@ class Statements:
                 cad_version.c.version,
             )
         )
-        for row in self._stream(self._after(query, cad_version.c.importer_bn15, after)):
+        for row in self._stream(self._within(query, cad_version.c.importer_bn15, accounts)):
             yield ReceivedVersion(
                 account=row.importer_bn15,
                 transaction_number=row.transaction_number,
@@ -231,12 +259,12 @@ class Statements:
         *,
         current_from: dt.date,
         kinds: Collection[EntryKind],
-        after: str | None = None,
+        accounts: AccountRange = ALL_ACCOUNTS,
     ) -> Iterator[MonthlyCharge]:
         """Per account and calendar month, the receivable debits less credits of the entries of `kinds`
         dated `first`..`last`; days from `current_from` on are the current period. Ordered by account."""
-        query = self._after(
-            self._monthly_query(first, last, current_from, kinds), journal_entry.c.account, after
+        query = self._within(
+            self._monthly_query(first, last, current_from, kinds), journal_entry.c.account, accounts
         )
         for account, flag, in_year, in_month, cents in self._stream(query):
             yield MonthlyCharge(
@@ -271,7 +299,7 @@ class Statements:
         )
 
     def receivables(
-        self, day: dt.date, *, after: str | None = None
+        self, day: dt.date, *, accounts: AccountRange = ALL_ACCOUNTS
     ) -> Iterator[tuple[str, tuple[DueAmount, ...]]]:
         """What every account with receivable entries dated up to `day` owes per due date, oldest due debt
         cleared first (`outstanding_by_due_date`, as `Journal.balance`), in account order; from the lines
@@ -291,13 +319,25 @@ class Statements:
             .group_by(journal_line.c.ledger_account, journal_entry.c.due_date)
             .order_by(self._by_account(journal_line.c.ledger_account))
         )
-        if after is not None:
-            query = self._after(query, journal_line.c.ledger_account, receivable_account(after))
+        query = self._within(query, journal_line.c.ledger_account, accounts, RECEIVABLE_PREFIX)
         for ledger_account, rows in groupby(self._stream(query), lambda row: row.ledger_account):
             totals = [(row.due_date, int(row.debits), int(row.credits)) for row in rows]
             debits = [(due, cents) for due, cents, _ in totals]
             credits = sum(cents for _, _, cents in totals)
             yield ledger_account.removeprefix(RECEIVABLE_PREFIX), outstanding_by_due_date(debits, credits)
+
+    def account_ranges(self, size: int, accounts: AccountRange = ALL_ACCOUNTS) -> list[AccountRange]:
+        """`accounts` cut into consecutive ranges of `size` registered importers each (the last one open
+        ended): every account, registered or not, falls in exactly one of them."""
+        query = self._within(
+            select(importer.c.bn15).order_by(self._by_account(importer.c.bn15)), importer.c.bn15, accounts
+        )
+        ends = [bn15 for number, (bn15,) in enumerate(self._stream(query), start=1) if number % size == 0]
+        starts = [accounts.after, *ends]
+        return [
+            AccountRange(after, through)
+            for after, through in zip(starts, [*ends, accounts.through], strict=True)
+        ]
 
     def sent_digests(self, files: Collection[tuple[int, str]]) -> dict[tuple[int, str], str]:
         """The SHA-256 of each (broker id, name) among `files` already in an outbox (one query)."""

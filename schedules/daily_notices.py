@@ -1,7 +1,7 @@
 """The daily notice batch: one notice per importer account with activity on a business day (schedules layer).
 
-`run_daily_notices(day, reader, after)` reports the entries *posted* on business day `day`: the job's date is
-the posting day, not the day it runs; the scheduler runs it Tuesday to Saturday after midnight ET for the
+`run_daily_notices(day, reader, accounts)` reports the entries *posted* on business day `day`: the job's date
+is the posting day, not the day it runs; the scheduler runs it Tuesday to Saturday after midnight ET for the
 previous business day (schedules.calendar). Entries dated on a weekend day or a federal holiday go out with
 the next business day's notice (its postedFrom..postedThrough), so running the job for every business day
 reports every posting exactly once; for a day that is not a business day there is nothing to do. Each
@@ -24,7 +24,7 @@ from domain.calendar import ONE_DAY, HolidayCalendar, is_business_day
 from domain.holidays_ca import CanadianHolidays
 from domain.journal import PostedEntry
 from domain.statement import Movement, receivable_movement, verify_posted
-from ledger.statements import AccountCursor, ReceivedVersion, Statements
+from ledger.statements import ALL_ACCOUNTS, AccountCursor, AccountRange, ReceivedVersion, Statements
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from outbound.daily_notice import DailyNotice, UnderReview, daily_notice_name, render_daily_notice
 from schedules.report import AccountWork, delivery
@@ -36,16 +36,18 @@ _SEARCH_LIMIT_DAYS: Final = 366  # a calendar without a business day in a year i
 
 
 def run_daily_notices(
-    business_date: dt.date, reader: SqlAlchemyUnitOfWork, after: str | None = None
+    business_date: dt.date, reader: SqlAlchemyUnitOfWork, accounts: AccountRange = ALL_ACCOUNTS
 ) -> Iterator[AccountWork]:
-    """The notice of every account (after `after`) with activity reported on `business_date` (a BatchJob)."""
+    """The notice of every account (of `accounts`) with activity reported on `business_date` (a BatchJob)."""
     days = notice_days(business_date, HOLIDAYS)
     if days is None:
         return
     queries = Statements(reader.connection)
-    postings = AccountCursor(queries.postings(*days, after=after), key=lambda posted: posted.entry.account)
-    reviews = AccountCursor(_under_review(queries, *days, after), key=lambda version: version.account)
-    recipients = AccountCursor(queries.recipients(after=after), key=lambda recipient: recipient.account)
+    postings = AccountCursor(
+        queries.postings(*days, accounts=accounts), key=lambda posted: posted.entry.account
+    )
+    reviews = AccountCursor(_under_review(queries, *days, accounts), key=lambda version: version.account)
+    recipients = AccountCursor(queries.recipients(accounts=accounts), key=lambda recipient: recipient.account)
     for account in _accounts_with_activity(postings, reviews):
         recipient = next(iter(recipients.take(account)), None)
         entries = postings.take(account)
@@ -106,13 +108,13 @@ def _accounts_with_activity(
 
 
 def _under_review(
-    queries: Statements, first: dt.date, last: dt.date, after: str | None
+    queries: Statements, first: dt.date, last: dt.date, accounts: AccountRange
 ) -> Iterator[ReceivedVersion]:
     """The adjustments received on the notice's days: replacing versions received on or after their due
     date, which `domain.postings.posting_kind` sends to review (whatever was decided since)."""
     since = dt.datetime.combine(first, dt.time(), tzinfo=NOTICE_ZONE)
     until = dt.datetime.combine(last + ONE_DAY, dt.time(), tzinfo=NOTICE_ZONE)
-    for version in queries.replacements_received(since, until, after=after):
+    for version in queries.replacements_received(since, until, accounts=accounts):
         if version.received_at.astimezone(NOTICE_ZONE).date() >= version.due_date:
             yield version
 

@@ -20,7 +20,7 @@ from typing import Final
 
 from domain.interest import annual_interest_percent, interest_for_day
 from domain.tariff import quarter_start
-from ledger.statements import Statements
+from ledger.statements import ALL_ACCOUNTS, AccountRange, Statements
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from schedules.errors import ReferenceDataMissing
 from schedules.report import AccountWork
@@ -29,9 +29,9 @@ INTEREST: Final = "interest"
 
 
 def run_interest(
-    day: dt.date, reader: SqlAlchemyUnitOfWork, after: str | None = None
+    day: dt.date, reader: SqlAlchemyUnitOfWork, accounts: AccountRange = ALL_ACCOUNTS
 ) -> Iterator[AccountWork]:
-    """The entry charging every account (after `after`) its interest for `day` (a BatchJob).
+    """The entry charging every account (of `accounts`) its interest for `day` (a BatchJob).
 
     Raises:
         ReferenceDataMissing: no prescribed rate is loaded for the quarter of `day`.
@@ -43,7 +43,7 @@ def run_interest(
             f"interest of {day} cannot be charged (load it with `rates load --interest`)."
         )
     annual = annual_interest_percent(prescribed)
-    for account, outstanding in Statements(reader.connection).receivables(day, after=after):
+    for account, outstanding in Statements(reader.connection).receivables(day, accounts=accounts):
         entry = interest_for_day(account, day, outstanding, annual)
         if entry is not None:
             yield AccountWork(account=account, entries=(entry,))

@@ -24,3 +24,9 @@ JOBS: Final[dict[str, BatchJob]] = {
     INTEREST: run_interest,
     RPP_REVIEW: run_rpp_review,
 }
+
+# The jobs whose every query reads a range of accounts through an index (the account columns kept in binary
+# order, migration 0004), so that a run may read them a range at a time in worker processes
+# (`schedules.processes`). The statements and interest sum the receivables by ledger account, which no index
+# orders: read by range, each range would scan the journal.
+READ_IN_RANGES: Final = frozenset({DAILY_NOTICES})

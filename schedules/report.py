@@ -5,7 +5,8 @@ collation, as `ledger.statements` streams), the `AccountWork` for each: the file
 journal entries to post, and what to count. It writes nothing itself: the runner (`schedules.runner`)
 applies the work a chunk of accounts at a time, each chunk in a transaction of its own, and records after
 each how far the run has come, so a run of any size holds few locks and a killed run resumes after its last
-chunk. A job given `after` starts after that account.
+chunk. A job reads the accounts of the `AccountRange` it is given: a resumed run starts after the last
+account done, and a run read in worker processes gives each worker a range of its own.
 """
 
 from __future__ import annotations
@@ -13,15 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-
-import structlog
+from typing import Final
 
 from domain.journal import JournalEntry
 from ledger.batches import OutboundFile
-from ledger.statements import Recipient
+from ledger.statements import AccountRange, Recipient
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 
-log = structlog.get_logger("schedules.report")
+UNDELIVERABLE: Final = "no statements recipient"  # why an account's file was not sent
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,8 +50,9 @@ class AccountWork:
 
 
 # A batch job: for a business date, reading through the given (read-only) unit of work, the work of every
-# account after `after` (all when None), in increasing account order.
-BatchJob = Callable[[dt.date, SqlAlchemyUnitOfWork, str | None], Iterator[AccountWork]]
+# account in the range (after one account, up to another), in increasing account order. It may run in a
+# worker process (`schedules.processes`): a module-level function, whose work survives pickling.
+BatchJob = Callable[[dt.date, SqlAlchemyUnitOfWork, AccountRange], Iterator[AccountWork]]
 
 
 def delivery(
@@ -64,9 +65,8 @@ def delivery(
     counts: Mapping[str, int],
 ) -> AccountWork:
     """The work of sending `content` as `name` to the broker that receives the account's statements; with
-    no such broker, nothing to send, counted `undeliverable` and logged."""
+    no such broker, nothing to send, counted `undeliverable` (the runner logs it: UNDELIVERABLE)."""
     if recipient is None or recipient.broker_id is None:
-        log.warning("file.undelivered", kind=kind, account=account, reason="no statements recipient")
         return AccountWork(account=account, counts={**counts, "undeliverable": 1})
     file = OutboundFile(broker_id=recipient.broker_id, name=name, kind=kind, content=content)
     return AccountWork(account=account, files=(file,), counts=counts)

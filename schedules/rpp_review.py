@@ -1,6 +1,6 @@
 """The RPP annual review, on 20 October (schedules layer).
 
-`run_rpp_review(day, reader, after)` reviews, on 20 October, every importer account that posted duties and
+`run_rpp_review(day, reader, accounts)` reviews, on 20 October, every importer account that posted duties and
 taxes in the review period (20 October of the year before to 19 October) or in the one before it; on any
 other day it has nothing to do. Per account, the highest calendar month of duties and taxes, GST included (the
 receivable movements of assessments, corrections, adjustments and cancellations; not interest, penalties or
@@ -25,7 +25,7 @@ from domain.statement import (
     review_account,
     review_period,
 )
-from ledger.statements import AccountCursor, MonthlyCharge, Statements
+from ledger.statements import ALL_ACCOUNTS, AccountCursor, AccountRange, MonthlyCharge, Statements
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from outbound.rpp_notice import render_rpp_notice, rpp_notice_name
 from schedules.report import AccountWork, delivery
@@ -35,14 +35,14 @@ INCREASED: Final = {"accounts": 1, "increased": 1}
 
 
 def run_rpp_review(
-    business_date: dt.date, reader: SqlAlchemyUnitOfWork, after: str | None = None
+    business_date: dt.date, reader: SqlAlchemyUnitOfWork, accounts: AccountRange = ALL_ACCOUNTS
 ) -> Iterator[AccountWork]:
-    """Review every account (after `after`) on 20 October; the notices of increases (a BatchJob)."""
+    """Review every account (of `accounts`) on 20 October; the notices of increases (a BatchJob)."""
     if not is_review_day(business_date):
         return
     queries = Statements(reader.connection)
-    recipients = AccountCursor(queries.recipients(after=after), key=lambda recipient: recipient.account)
-    for review in reviews(queries, business_date, after=after):
+    recipients = AccountCursor(queries.recipients(accounts=accounts), key=lambda recipient: recipient.account)
+    for review in reviews(queries, business_date, accounts=accounts):
         if not review.increased:
             yield AccountWork(account=review.account, counts={"accounts": 1})
             continue
@@ -58,13 +58,15 @@ def run_rpp_review(
         )
 
 
-def reviews(queries: Statements, review_day: dt.date, *, after: str | None = None) -> Iterator[RppReview]:
-    """The review of every account (after `after`) with duties and taxes in this review period or the one
+def reviews(
+    queries: Statements, review_day: dt.date, *, accounts: AccountRange = ALL_ACCOUNTS
+) -> Iterator[RppReview]:
+    """The review of every account (of `accounts`) with duties and taxes in this review period or the one
     before, in account order."""
     previous = review_period(review_day.replace(year=review_day.year - 1))
     current = review_period(review_day)
     months = queries.monthly_charges(
-        previous.start, current.end, current_from=current.start, kinds=CAD_KINDS, after=after
+        previous.start, current.end, current_from=current.start, kinds=CAD_KINDS, accounts=accounts
     )
     by_account = AccountCursor(months, key=lambda charge: charge.account)
     while (account := by_account.next_account()) is not None:

@@ -35,10 +35,12 @@ from domain.errors import DomainError
 from ledger.batches import BatchRun, BatchRuns, deliver_files
 from ledger.errors import LedgerError, StoreUnavailable
 from ledger.journal import PostOutcome
+from ledger.statements import AccountRange, Statements
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from schedules.errors import BatchFailed, ScheduleError, UnknownJob
-from schedules.jobs import JOBS
-from schedules.report import AccountWork, BatchJob, BatchReport
+from schedules.jobs import JOBS, READ_IN_RANGES
+from schedules.processes import export_snapshot, works_in_processes
+from schedules.report import UNDELIVERABLE, AccountWork, BatchJob, BatchReport
 
 log: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(__name__)
 
@@ -56,6 +58,11 @@ class BatchSystem(Protocol):
 
     @property
     def clock(self) -> Clock: ...
+
+    @property
+    def batch_processes(self) -> int:
+        """How many worker processes may read a batch's work (PostgreSQL; 1: the runner's own)."""
+        ...
 
     def unit_of_work(self, *, immediate: bool = False) -> SqlAlchemyUnitOfWork: ...
 
@@ -148,7 +155,8 @@ class _Runner:
         )
         with self._system.unit_of_work() as reader:
             _read_one_snapshot(reader)
-            for chunk in _chunks(job(self._date, reader, run.after), run.after, self._chunk):
+            works = self._works(job, reader, AccountRange(after=run.after))
+            for chunk in _chunks(works, run.after, self._chunk):
                 run = self._apply(run, chunk)
         report = BatchReport(job=self._name, business_date=self._date, counts=dict(run.counts))
         with self._system.unit_of_work(immediate=True) as uow:
@@ -157,11 +165,36 @@ class _Runner:
             uow.commit()
         return report
 
+    def _works(
+        self, job: BatchJob, reader: SqlAlchemyUnitOfWork, accounts: AccountRange
+    ) -> Iterable[AccountWork]:
+        """The job's work for `accounts`: read in worker processes when the job reads by range, the store is
+        PostgreSQL and the work spans more than one range of accounts (`schedules.processes`), else here."""
+        processes = self._system.batch_processes
+        if processes > 1 and self._name in READ_IN_RANGES and reader.connection.dialect.name == "postgresql":
+            ranges = Statements(reader.connection).account_ranges(self._chunk, accounts)
+            if len(ranges) > 1:
+                log.info("batch.read_in_processes", job=self._name, processes=processes, ranges=len(ranges))
+                return works_in_processes(
+                    job,
+                    self._date,
+                    ranges,
+                    database_url=reader.connection.engine.url.render_as_string(hide_password=False),
+                    snapshot=export_snapshot(reader),
+                    clock=self._system.clock,
+                    processes=processes,
+                )
+        return job(self._date, reader, accounts)
+
     def _apply(self, run: BatchRun, chunk: list[AccountWork]) -> BatchRun:
         with self._system.unit_of_work(immediate=True) as uow:
             counts = Counter(run.counts)
             for work in chunk:
                 counts.update(work.counts)
+                if work.counts.get("undeliverable"):
+                    log.warning(
+                        "file.undelivered", job=self._name, account=work.account, reason=UNDELIVERABLE
+                    )
             counts.update(_post(uow, chunk))
             counts.update(_send(self._system, uow, chunk))
             advanced = self._runs(uow).advance(run, after=chunk[-1].account, counts=counts)

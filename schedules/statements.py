@@ -1,8 +1,8 @@
 """The statement of account batch, on the 25th of every month (schedules layer).
 
-`run_statements(day, reader, after)` issues, on the 25th, the statements of the billing period from the 18th
-of the month before to the 17th (DOMAIN.md "Billing period"); on any other day it has nothing to do. Every
-importer account with a balance or activity gets one: its opening balance (everything posted before the
+`run_statements(day, reader, accounts)` issues, on the 25th, the statements of the billing period from the
+18th of the month before to the 17th (DOMAIN.md "Billing period"); on any other day it has nothing to do.
+Every importer account with a balance or activity gets one: its opening balance (everything posted before the
 period), every entry posted in the period whichever broker filed it, and its closing balance, amount due and
 payment due date; as `soa-<BN15>-<CCYYMM>.xml` (MIG.md §5) to the broker the importer named to receive its
 statements (none: `undeliverable`). Before anything is written, the arithmetic is checked against the ledger:
@@ -24,7 +24,7 @@ from typing import Final
 
 from domain.calendar import BillingPeriod
 from domain.statement import Statement, StatementMismatch, build_statement, statement_period
-from ledger.statements import AccountCursor, Recipient, Statements
+from ledger.statements import ALL_ACCOUNTS, AccountCursor, AccountRange, Recipient, Statements
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from outbound.statement import render_statement, statement_name
 from schedules.daily_notices import checked_movements
@@ -34,13 +34,13 @@ JOB: Final = "statements"
 
 
 def run_statements(
-    business_date: dt.date, reader: SqlAlchemyUnitOfWork, after: str | None = None
+    business_date: dt.date, reader: SqlAlchemyUnitOfWork, accounts: AccountRange = ALL_ACCOUNTS
 ) -> Iterator[AccountWork]:
-    """The statement of every account (after `after`) issued on `business_date`, the 25th (a BatchJob)."""
+    """The statement of every account (of `accounts`) issued on `business_date`, the 25th (a BatchJob)."""
     period = statement_period(business_date)
     if period is None:
         return
-    for statement, recipient in stream_statements(Statements(reader.connection), period, after=after):
+    for statement, recipient in stream_statements(Statements(reader.connection), period, accounts=accounts):
         yield delivery(
             recipient,
             statement.account,
@@ -72,25 +72,29 @@ def statement_of(uow: SqlAlchemyUnitOfWork, account: str, period: BillingPeriod)
 
 
 def stream_statements(
-    queries: Statements, period: BillingPeriod, *, account: str | None = None, after: str | None = None
+    queries: Statements,
+    period: BillingPeriod,
+    *,
+    account: str | None = None,
+    accounts: AccountRange = ALL_ACCOUNTS,
 ) -> Iterator[tuple[Statement, Recipient | None]]:
     """The checked statement of every account with a balance or activity (or of `account` alone; or of the
-    accounts after `after`), in account order, with the broker that receives it.
+    accounts of `accounts`), in account order, with the broker that receives it.
 
     Raises:
         domain.statement.StatementMismatch: naming the first account whose arithmetic or entries are wrong.
     """
     openings = AccountCursor(
-        queries.receivable_balances(before=period.start, account=account, after=after), key=_first
+        queries.receivable_balances(before=period.start, account=account, accounts=accounts), key=_first
     )
     postings = AccountCursor(
-        queries.postings(period.start, period.end, account=account, after=after),
+        queries.postings(period.start, period.end, account=account, accounts=accounts),
         key=lambda posted: posted.entry.account,
     )
     recipients = AccountCursor(
-        queries.recipients(account=account, after=after), key=lambda recipient: recipient.account
+        queries.recipients(account=account, accounts=accounts), key=lambda recipient: recipient.account
     )
-    closings = queries.receivable_balances(through=period.end, account=account, after=after)
+    closings = queries.receivable_balances(through=period.end, account=account, accounts=accounts)
     for holder, closing in closings:
         opening = sum(cents for _, cents in openings.take(holder, skipped=_not_in_closing))
         entries = postings.take(holder, skipped=_not_in_closing)

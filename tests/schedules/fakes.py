@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from domain.journal import EntryKind, JournalEntry, JournalLine
+from ledger.statements import AccountRange
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from schedules.errors import BatchFailed
 from schedules.report import AccountWork, BatchReport
@@ -28,7 +29,7 @@ class RecordingJob:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(
-        self, day: dt.date, reader: SqlAlchemyUnitOfWork, after: str | None
+        self, day: dt.date, reader: SqlAlchemyUnitOfWork, accounts: AccountRange
     ) -> Iterator[AccountWork]:
         with self.lock:
             self.calls.append((self.name, day))

@@ -22,6 +22,7 @@ from gateway.bootstrap import System
 from ledger.batches import OutboundFile
 from ledger.database import create_engine_for
 from ledger.schema import batch_run, outbound_file
+from ledger.statements import AccountRange
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from parsers.rates_csv import parse_interest_rates
 from schedules.errors import BatchFailed
@@ -50,11 +51,11 @@ class ListingJob:
     asked_after: list[str | None] = field(default_factory=list)
 
     def __call__(
-        self, day: dt.date, _reader: SqlAlchemyUnitOfWork, after: str | None
+        self, day: dt.date, _reader: SqlAlchemyUnitOfWork, accounts: AccountRange
     ) -> Iterator[AccountWork]:
-        self.asked_after.append(after)
+        self.asked_after.append(accounts.after)
         for account in ACCOUNTS:
-            if after is not None and account <= after:
+            if account not in accounts:
                 continue
             self.at(account)
             file = OutboundFile(
@@ -146,8 +147,8 @@ def test_a_file_already_sent_with_other_content_fails_the_run(system: System) ->
     job = ListingJob(broker_id(system))
     run(system, job)
 
-    def changed(day: dt.date, reader: SqlAlchemyUnitOfWork, after: str | None) -> Iterator[AccountWork]:
-        for work in job(day, reader, after):
+    def changed(day: dt.date, reader: SqlAlchemyUnitOfWork, accounts: AccountRange) -> Iterator[AccountWork]:
+        for work in job(day, reader, accounts):
             yield AccountWork(
                 account=work.account,
                 files=tuple(

@@ -1,0 +1,70 @@
+"""The daily notices read in worker processes (`schedules.processes`), on PostgreSQL: the same notices, byte
+for byte, and the same counts as read in the runner's own process; no worker outlives its run; a worker's
+error fails the run as the error itself (a tampered entry, naming its account). Killed and resumed runs read
+in processes are in tests/faults/test_batch_kills.py (1,500 accounts: three ranges)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import multiprocessing
+
+import pytest
+from sqlalchemy import select
+from structlog.testing import capture_logs
+
+from bench.batches import NOTICE_DAY, generate
+from gateway.bootstrap import System
+from ledger.schema import outbound_file
+from schedules.errors import BatchFailed
+from schedules.runner import run_batch
+from tests.builders import tamper_with_a_line
+from tests.faults.stores import ON_POSTGRESQL
+
+ACCOUNTS = 40
+CHUNK = 6  # seven ranges of registered importers
+JOB = "daily-notices"
+
+
+@pytest.fixture
+def sample(system: System) -> System:
+    """40 accounts with a month of CADs and, on 2 July, four CADs each and a payment by four in five."""
+    generate(system.engine, ACCOUNTS)
+    return system
+
+
+def processes(system: System, count: int) -> System:
+    return dataclasses.replace(system, settings=dataclasses.replace(system.settings, batches_processes=count))
+
+
+def sent(system: System) -> dict[str, str]:
+    with system.engine.connect() as connection:
+        rows = connection.execute(select(outbound_file.c.name, outbound_file.c.content))
+        return {row.name: hashlib.sha256(row.content).hexdigest() for row in rows}
+
+
+@ON_POSTGRESQL
+def test_notices_read_in_processes_are_those_read_in_the_runners_process(sample: System) -> None:
+    with capture_logs() as logs:
+        parallel = run_batch(processes(sample, 2), JOB, NOTICE_DAY, chunk_accounts=CHUNK)
+    read = [log for log in logs if log["event"] == "batch.read_in_processes"]
+    assert [(log["job"], log["processes"], log["ranges"]) for log in read] == [(JOB, 2, 7)]
+    assert multiprocessing.active_children() == []
+    files = sent(sample)
+    serial = run_batch(processes(sample, 1), JOB, NOTICE_DAY, force=True, chunk_accounts=CHUNK)
+
+    assert parallel is not None and serial is not None
+    postings = ACCOUNTS * 4 + ACCOUNTS * 4 // 5
+    assert parallel.counts == {"accounts": ACCOUNTS, "postings": postings, "files": ACCOUNTS}
+    assert serial.counts == {"accounts": ACCOUNTS, "postings": postings, "unchanged": ACCOUNTS}  # same bytes
+    assert len(files) == ACCOUNTS and sent(sample) == files
+
+
+@ON_POSTGRESQL
+def test_a_tampered_entry_read_in_a_worker_fails_the_run_naming_the_account(sample: System) -> None:
+    tamper_with_a_line(sample, "cad:D23-2:1")  # account 23's third CAD of 2 July (bench.batches)
+
+    with pytest.raises(BatchFailed, match=r"100000023RM0001.*altered after posting"):
+        run_batch(processes(sample, 2), JOB, NOTICE_DAY, chunk_accounts=CHUNK)
+    assert multiprocessing.active_children() == []
+    assert len(sent(sample)) == 18  # the three chunks before account 23's were committed
