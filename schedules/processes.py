@@ -11,16 +11,19 @@ per worker ahead of the one the runner waits for, and their work is taken back i
 `works_in_processes` yields it account by account, as a job run in the runner's own process does, and the
 runner applies and records it the same way, chunk by chunk, in its own transactions. The workers only read;
 they are started with `spawn` (the daemon has threads), live for one run and end with it, whether it
-succeeds, fails or is interrupted; an error a worker meets reaches the runner as itself (or, when it cannot
-be pickled, as its text).
+succeeds, fails or is interrupted, or within a second of the runner's process being killed. An error a
+worker meets reaches the runner as itself (or, when it cannot be pickled, as its text).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
 import pickle
 import re
+import threading
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -35,6 +38,7 @@ from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from schedules.report import AccountWork, BatchJob
 
 _AHEAD_PER_PROCESS: Final = 2
+_PARENT_CHECK_SECONDS: Final = 1.0
 _SNAPSHOT_ID: Final = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
 
 _engine: Engine | None = None  # each worker's own, made once by `_start_worker`
@@ -64,7 +68,9 @@ def works_in_processes(
         whatever the job raised in a worker (the pool is shut down first).
     """
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(processes, context, initializer=_start_worker, initargs=(database_url,))
+    pool = ProcessPoolExecutor(
+        processes, context, initializer=_start_worker, initargs=(database_url, os.getpid())
+    )
     try:
         pending: deque[Future[list[AccountWork]]] = deque()
         for accounts in ranges:
@@ -77,9 +83,18 @@ def works_in_processes(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _start_worker(database_url: str) -> None:
+def _start_worker(database_url: str, parent: int) -> None:
     global _engine
     _engine = create_engine_for(database_url)
+    threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker once its runner's process `parent` is gone — even before the worker got going (killed:
+    nothing tells the pool's workers, which would wait for work forever, holding a connection)."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def _range_works(

@@ -252,3 +252,43 @@ def test_a_batch_whose_connections_are_terminated_stops_unfailed_and_resumes_on_
     )
     assert terminated and interrupted
     assert_each_done_exactly_once(store, tmp_path)
+
+
+def children(pid: int) -> set[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@ON_POSTGRESQL
+def test_the_workers_reading_the_notices_end_when_the_runs_process_alone_is_killed(
+    store: Store, national_sample: System, tmp_path: Path
+) -> None:
+    process, log = batch_process(store.url, "daily-notices", "2025-07-02", tmp_path)
+    deadline = time.monotonic() + 60
+    while not (workers := children(process.pid)) or b'"batch.read_in_processes"' not in log.read_bytes():
+        assert time.monotonic() < deadline and process.poll() is None, log.read_text()
+        time.sleep(0.01)
+
+    process.kill()  # SIGKILL to the run's process only: nothing tells its workers
+    process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while left := {pid for pid in workers if alive(pid)}:
+        assert time.monotonic() < deadline, f"workers {sorted(left)} outlived the run's process"
+        time.sleep(0.05)
+    assert batch_process(store.url, "daily-notices", "2025-07-02", tmp_path)[0].wait(timeout=120) == 0
