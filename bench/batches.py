@@ -10,10 +10,12 @@ PostgreSQL), once: a rerun finds the data and reuses it (`--fresh` rebuilds it).
 Each measurement runs in a fresh interpreter: `run_batch` for `daily-notices` on 2025-07-02 (125,000 notices)
 and for `statements` on 2025-07-25 (125,000 statements), their outbound files and run records deleted
 before each run; wall time, throughput and the process's peak RSS (ru_maxrss) are reported, as the median of
-`--runs`. The baseline, measured in the same invocation and also in a fresh interpreter, streams the very rows
-each batch reads (the same queries: the day's or the period's entries with their lines, the receivable
-balances, the recipients) through SQLAlchemy with `yield_per`, touching each row and doing nothing else: the
-ratio says what the batch costs over reading its input.
+`--runs`, with the peak RSS of the largest worker process when the run was read in workers (the daily
+notices on PostgreSQL, `batches.processes` of the default settings). The baseline, measured in the same
+invocation and also in a fresh interpreter, streams the very rows each batch reads (the same queries: the
+day's or the period's entries with their lines, the receivable balances, the recipients) through SQLAlchemy
+with `yield_per`, in one process, touching each row and doing nothing else: the ratio says what the batch
+costs over reading its input.
 
     .venv/bin/python bench/batches.py                                   # PostgreSQL at 127.0.0.1, national
     .venv/bin/python bench/batches.py --backend sqlite --scale 0.05     # SQLite, 6,250 accounts
@@ -40,6 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from sqlalchemy import Engine, create_engine, func, select, text  # noqa: E402
+from structlog.testing import capture_logs  # noqa: E402
 
 from bench.machine import machine  # noqa: E402
 from bench.parties import Delegation, insert_parties  # noqa: E402
@@ -302,18 +305,23 @@ def child(target: Target, what: str) -> dict[str, Any]:
     with system.engine.begin() as connection:  # a clean slate: the bench's own files and records only
         connection.execute(outbound_file.delete())
         connection.execute(batch_run.delete())
-    began = time.monotonic()
+    began, logged = time.monotonic(), set()
     if what.endswith("-baseline"):
         counts = {"rows": stream_inputs(system.engine, what.removesuffix("-baseline"))}
     else:
-        report = run_batch(system, job, day)
+        with capture_logs() as logs:
+            report = run_batch(system, job, day)
         assert report is not None
+        logged = {log["event"] for log in logs}
         counts = report.counts
     seconds = time.monotonic() - began
     system.engine.dispose()
     return {
         "seconds": seconds,
         "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        # The largest worker process the run read in (schedules.processes), if any: they end with the run.
+        "worker_rss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        "workers": system.batch_processes if "batch.read_in_processes" in logged else 0,
         "counts": counts,
     }
 
@@ -366,11 +374,13 @@ def table(target: Target, runs: int, only: str | None) -> list[str]:
         seconds = statistics.median(r["seconds"] for r in batch)
         baseline = statistics.median(r["seconds"] for r in base)
         counts = batch[0]["counts"]
-        rss = max(r["rss_kib"] for r in batch) / 1024
+        rss = f"{max(r['rss_kib'] for r in batch) / 1024:.0f} MiB"
+        if workers := batch[0]["workers"]:
+            rss += f" + {workers} × {max(r['worker_rss_kib'] for r in batch) / 1024:.0f} MiB"
         lines.append(
             f"| {target.backend} | {label} | {counts['accounts']:,} | {counts['postings']:,} | "
             f"{seconds:.1f} s | {counts['postings'] / seconds:,.0f} | {counts['accounts'] / seconds:,.0f} | "
-            f"{rss:.0f} MiB | {baseline:.1f} s ({base[0]['counts']['rows']:,} rows) | "
+            f"{rss} | {baseline:.1f} s ({base[0]['counts']['rows']:,} rows) | "
             f"{seconds / baseline:.1f}x |"
         )
         print(lines[-1], flush=True)
