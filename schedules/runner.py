@@ -23,7 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
+from contextlib import closing
 from itertools import islice
 from typing import Final, Protocol
 
@@ -155,9 +156,9 @@ class _Runner:
         )
         with self._system.unit_of_work() as reader:
             _read_one_snapshot(reader)
-            works = self._works(job, reader, AccountRange(after=run.after))
-            for chunk in _chunks(works, run.after, self._chunk):
-                run = self._apply(run, chunk)
+            with closing(self._works(job, reader, AccountRange(after=run.after))) as works:
+                for chunk in _chunks(works, run.after, self._chunk):
+                    run = self._apply(run, chunk)
         report = BatchReport(job=self._name, business_date=self._date, counts=dict(run.counts))
         with self._system.unit_of_work(immediate=True) as uow:
             if not self._runs(uow).succeed(run, report.summary()):
@@ -167,15 +168,16 @@ class _Runner:
 
     def _works(
         self, job: BatchJob, reader: SqlAlchemyUnitOfWork, accounts: AccountRange
-    ) -> Iterable[AccountWork]:
+    ) -> Generator[AccountWork, None, None]:
         """The job's work for `accounts`: read in worker processes when the job reads by range, the store is
-        PostgreSQL and the work spans more than one range of accounts (`schedules.processes`), else here."""
+        PostgreSQL and the work spans more than one range of accounts (`schedules.processes`), else here.
+        Closed as soon as the run stops, so its cursors and worker processes go before the reader does."""
         processes = self._system.batch_processes
         if processes > 1 and self._name in READ_IN_RANGES and reader.connection.dialect.name == "postgresql":
             ranges = Statements(reader.connection).account_ranges(self._chunk, accounts)
             if len(ranges) > 1:
                 log.info("batch.read_in_processes", job=self._name, processes=processes, ranges=len(ranges))
-                return works_in_processes(
+                yield from works_in_processes(
                     job,
                     self._date,
                     ranges,
@@ -184,7 +186,8 @@ class _Runner:
                     clock=self._system.clock,
                     processes=processes,
                 )
-        return job(self._date, reader, accounts)
+                return
+        yield from job(self._date, reader, accounts)
 
     def _apply(self, run: BatchRun, chunk: list[AccountWork]) -> BatchRun:
         with self._system.unit_of_work(immediate=True) as uow:
