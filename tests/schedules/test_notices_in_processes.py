@@ -1,22 +1,29 @@
 """The daily notices read in worker processes (`schedules.processes`), on PostgreSQL: the same notices, byte
 for byte, and the same counts as read in the runner's own process; no worker outlives its run; a worker's
-error fails the run as the error itself (a tampered entry, naming its account). Killed and resumed runs read
+error fails the run as the error itself (a tampered entry, naming its account), or as its text when it
+cannot be sent back. Killed and resumed runs read
 in processes are in tests/faults/test_batch_kills.py (1,500 accounts: three ranges)."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import multiprocessing
+from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from structlog.testing import capture_logs
 
 from bench.batches import NOTICE_DAY, generate
 from gateway.bootstrap import System
 from ledger.schema import outbound_file
+from ledger.statements import AccountRange
+from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from schedules.errors import BatchFailed
+from schedules.processes import export_snapshot, works_in_processes
+from schedules.report import AccountWork
 from schedules.runner import run_batch
 from tests.builders import tamper_with_a_line
 from tests.faults.stores import ON_POSTGRESQL
@@ -68,3 +75,34 @@ def test_a_tampered_entry_read_in_a_worker_fails_the_run_naming_the_account(samp
         run_batch(processes(sample, 2), JOB, NOTICE_DAY, chunk_accounts=CHUNK)
     assert multiprocessing.active_children() == []
     assert len(sent(sample)) == 18  # the three chunks before account 23's were committed
+
+
+class Stubborn(Exception):
+    """An error that cannot be unpickled: its arguments are not what its __init__ takes."""
+
+    def __init__(self, account: str, reason: str) -> None:
+        super().__init__(f"account {account}: {reason}")
+
+
+def stubborn_job(day: dt.date, reader: SqlAlchemyUnitOfWork, accounts: AccountRange) -> Iterator[AccountWork]:
+    yield AccountWork(account=accounts.through or "Z", counts={"accounts": 1})
+    raise Stubborn(accounts.through or "Z", "cannot go on")
+
+
+@ON_POSTGRESQL
+def test_an_error_a_worker_cannot_send_back_reaches_the_runner_as_its_text(system: System) -> None:
+    ranges = [AccountRange(None, "A"), AccountRange("A", "B"), AccountRange("B", None)]
+    with system.unit_of_work() as reader:
+        reader.connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+        works = works_in_processes(
+            stubborn_job,
+            NOTICE_DAY,
+            ranges,
+            database_url=system.settings.database_url,
+            snapshot=export_snapshot(reader),
+            clock=system.clock,
+            processes=2,
+        )
+        with pytest.raises(RuntimeError, match=r"^Stubborn: account A: cannot go on$"):
+            list(works)
+    assert multiprocessing.active_children() == []
