@@ -327,8 +327,8 @@ class Statements:
             yield ledger_account.removeprefix(RECEIVABLE_PREFIX), outstanding_by_due_date(debits, credits)
 
     def account_ranges(self, size: int, accounts: AccountRange = ALL_ACCOUNTS) -> list[AccountRange]:
-        """`accounts` cut into consecutive ranges of `size` registered importers each (the last one open
-        ended): every account, registered or not, falls in exactly one of them."""
+        """`accounts` cut into consecutive ranges of `size` registered importers each (the last one reaching
+        to the end of `accounts`): every account of `accounts`, registered or not, falls in exactly one."""
         query = self._within(
             select(importer.c.bn15).order_by(self._by_account(importer.c.bn15)), importer.c.bn15, accounts
         )

@@ -37,8 +37,8 @@ from ledger.statements import AccountRange
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from schedules.report import AccountWork, BatchJob
 
-_AHEAD_PER_PROCESS: Final = 2
-_PARENT_CHECK_SECONDS: Final = 1.0
+_AHEAD_PER_PROCESS: Final = 2  # ranges handed out per worker beyond the one the runner waits for
+_PARENT_CHECK_SECONDS: Final = 1.0  # how often a worker looks whether its runner is still there
 _SNAPSHOT_ID: Final = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
 
 _engine: Engine | None = None  # each worker's own, made once by `_start_worker`
