@@ -44,6 +44,16 @@ _SNAPSHOT_ID: Final = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
 _engine: Engine | None = None  # each worker's own, made once by `_start_worker`
 
 
+def read_one_snapshot(reader: SqlAlchemyUnitOfWork, imported: str | None = None) -> None:
+    """Make the reading transaction one snapshot: on PostgreSQL REPEATABLE READ, READ ONLY (its first
+    statement), and the snapshot `imported` from another transaction when given (`export_snapshot`, a
+    worker); SQLite's read transaction in WAL mode is one snapshot already."""
+    if reader.connection.dialect.name == "postgresql":
+        reader.connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+        if imported is not None:
+            reader.connection.execute(text(f"SET TRANSACTION SNAPSHOT '{imported}'"))
+
+
 def export_snapshot(reader: SqlAlchemyUnitOfWork) -> str:
     """The id of the reading transaction's snapshot, for the workers to import (PostgreSQL)."""
     snapshot = str(reader.connection.execute(text("SELECT pg_export_snapshot()")).scalar_one())
@@ -104,8 +114,7 @@ def _range_works(
     assert _engine is not None, "the worker was started by works_in_processes"
     try:
         with SqlAlchemyUnitOfWork(_engine, clock) as reader:
-            reader.connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
-            reader.connection.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+            read_one_snapshot(reader, snapshot)
             return list(job(business_date, reader, accounts))
     except Exception as error:
         if _portable(error):
@@ -117,10 +126,7 @@ def _portable(error: Exception) -> bool:
     """Whether `error` survives the trip back to the runner's process (pickled, as every result is)."""
     try:
         pickle.loads(pickle.dumps(error))
-    except (
-        pickle.PickleError,
-        TypeError,
-        AttributeError,
-    ):  # unpicklable state, or arguments __init__ refuses
+    # unpicklable state, or arguments __init__ refuses
+    except (pickle.PickleError, TypeError, AttributeError):
         return False
     return True

@@ -29,7 +29,6 @@ from itertools import islice
 from typing import Final, Protocol
 
 import structlog
-from sqlalchemy import text
 
 from domain.clock import Clock
 from domain.errors import DomainError
@@ -40,7 +39,7 @@ from ledger.statements import AccountRange, Statements
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from schedules.errors import BatchFailed, ScheduleError, UnknownJob
 from schedules.jobs import JOBS, READ_IN_RANGES
-from schedules.processes import export_snapshot, works_in_processes
+from schedules.processes import export_snapshot, read_one_snapshot, works_in_processes
 from schedules.report import UNDELIVERABLE, AccountWork, BatchJob, BatchReport
 
 log: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(__name__)
@@ -155,7 +154,7 @@ class _Runner:
             resumed_after=run.after,
         )
         with self._system.unit_of_work() as reader:
-            _read_one_snapshot(reader)
+            read_one_snapshot(reader)
             with closing(self._works(job, reader, AccountRange(after=run.after))) as works:
                 for chunk in _chunks(works, run.after, self._chunk):
                     run = self._apply(run, chunk)
@@ -208,13 +207,6 @@ class _Runner:
 
     def _runs(self, uow: SqlAlchemyUnitOfWork) -> BatchRuns:
         return BatchRuns(uow.connection, self._system.clock)
-
-
-def _read_one_snapshot(reader: SqlAlchemyUnitOfWork) -> None:
-    """Make the reading transaction one snapshot: on PostgreSQL REPEATABLE READ, READ ONLY (its first
-    statement); SQLite's read transaction in WAL mode is one snapshot already."""
-    if reader.connection.dialect.name == "postgresql":
-        reader.connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
 
 
 def _chunks(works: Iterable[AccountWork], after: str | None, size: int) -> Iterator[list[AccountWork]]:

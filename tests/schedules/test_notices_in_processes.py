@@ -13,7 +13,7 @@ import multiprocessing
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from structlog.testing import capture_logs
 
 from bench.batches import NOTICE_DAY, generate
@@ -22,7 +22,7 @@ from ledger.schema import outbound_file
 from ledger.statements import AccountRange
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from schedules.errors import BatchFailed
-from schedules.processes import export_snapshot, works_in_processes
+from schedules.processes import export_snapshot, read_one_snapshot, works_in_processes
 from schedules.report import AccountWork
 from schedules.runner import run_batch
 from tests.builders import tamper_with_a_line
@@ -93,7 +93,7 @@ def stubborn_job(day: dt.date, reader: SqlAlchemyUnitOfWork, accounts: AccountRa
 def test_an_error_a_worker_cannot_send_back_reaches_the_runner_as_its_text(system: System) -> None:
     ranges = [AccountRange(None, "A"), AccountRange("A", "B"), AccountRange("B", None)]
     with system.unit_of_work() as reader:
-        reader.connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+        read_one_snapshot(reader)
         works = works_in_processes(
             stubborn_job,
             NOTICE_DAY,
