@@ -9,7 +9,7 @@ PostgreSQL), once: a rerun finds the data and reuses it (`--fresh` rebuilds it).
 
 Each measurement runs in a fresh interpreter: `run_batch` for `daily-notices` on 2025-07-02 (125,000 notices)
 and for `statements` on 2025-07-25 (125,000 statements), their outbound files and run records deleted
-before each run; wall time, throughput and the process's peak RSS (ru_maxrss) are reported, as the median of
+before each run; wall time, throughput and the process's peak RSS (VmHWM) are reported, as the median of
 `--runs`, with the peak RSS of the largest worker process when the run was read in workers (the daily
 notices on PostgreSQL, `batches.processes` of the default settings). The baseline, measured in the same
 invocation and also in a fresh interpreter, streams the very rows each batch reads (the same queries: the
@@ -27,7 +27,6 @@ import argparse
 import csv
 import datetime as dt
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -44,7 +43,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import Engine, create_engine, func, select, text  # noqa: E402
 from structlog.testing import capture_logs  # noqa: E402
 
-from bench.machine import machine  # noqa: E402
+from bench.machine import ChildrenPeak, machine, peak_rss  # noqa: E402
 from bench.parties import Delegation, insert_parties  # noqa: E402
 from domain.clock import FixedClock  # noqa: E402
 from domain.journal import (  # noqa: E402
@@ -306,21 +305,21 @@ def child(target: Target, what: str) -> dict[str, Any]:
         connection.execute(outbound_file.delete())
         connection.execute(batch_run.delete())
     began, logged = time.monotonic(), set()
-    if what.endswith("-baseline"):
-        counts = {"rows": stream_inputs(system.engine, what.removesuffix("-baseline"))}
-    else:
-        with capture_logs() as logs:
-            report = run_batch(system, job, day)
-        assert report is not None
-        logged = {log["event"] for log in logs}
-        counts = report.counts
+    with ChildrenPeak() as workers:  # the processes the run reads in (schedules.processes), if any
+        if what.endswith("-baseline"):
+            counts = {"rows": stream_inputs(system.engine, what.removesuffix("-baseline"))}
+        else:
+            with capture_logs() as logs:
+                report = run_batch(system, job, day)
+            assert report is not None
+            logged = {log["event"] for log in logs}
+            counts = report.counts
     seconds = time.monotonic() - began
     system.engine.dispose()
     return {
         "seconds": seconds,
-        "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        # The largest worker process the run read in (schedules.processes), if any: they end with the run.
-        "worker_rss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        "rss_kib": peak_rss() // 1024,
+        "worker_rss_kib": workers.largest // 1024,
         "workers": system.batch_processes if "batch.read_in_processes" in logged else 0,
         "counts": counts,
     }

@@ -43,7 +43,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from bench.autovacuum import autovacuum_stand_in  # noqa: E402
-from bench.machine import machine  # noqa: E402
+from bench.machine import machine, peak_rss  # noqa: E402
 from bench.national_day import RATES_FILE, TARIFF_FILE, TODAY, Day, national_day  # noqa: E402
 from bench.parties import Delegation, insert_parties  # noqa: E402
 from domain.clock import FixedClock  # noqa: E402
@@ -293,17 +293,10 @@ def worker(url: str, log_path: str, ready: Any, go: Any, results: Any, profile: 
         profiler.disable()
         profiler.dump_stats(f"{log_path}.{os.getpid()}.prof")
     result.stages = stages
-    result.peak_rss = _peak_rss()
+    result.peak_rss = peak_rss()
     system.engine.dispose()
     sys.stdout.flush()
     results.put(result)
-
-
-def _peak_rss() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 @dataclass(slots=True)

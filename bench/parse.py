@@ -19,7 +19,6 @@ import argparse
 import datetime as dt
 import json
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.machine import machine  # noqa: E402
+from bench.machine import machine, peak_rss  # noqa: E402
 from parsers.envelope import parse_interchange  # noqa: E402
 
 MB = 1_000_000
@@ -163,12 +162,12 @@ def measure_speed(data: bytes, runs: int, pydifact_size: int) -> dict[str, float
 def measure_memory(path: Path) -> dict[str, float]:
     """Run in a fresh interpreter: peak Python allocations and RSS growth while reading the file and parsing
     it, then while walking every segment (the input bytes are counted in both)."""
-    rss_before = _peak_rss()
+    rss_before = peak_rss()
     tracemalloc.start()
     data = path.read_bytes()
     interchange = parse_interchange(data, expected_sender="BROKER01")
     traced_parse = tracemalloc.get_traced_memory()[1]
-    rss_parse = _peak_rss()
+    rss_parse = peak_rss()
     tracemalloc.reset_peak()
     for message in interchange.messages:
         for _ in message.segments:
@@ -177,15 +176,6 @@ def measure_memory(path: Path) -> dict[str, float]:
     tracemalloc.stop()
     return {"bytes": len(data), "traced_parse": traced_parse, "traced_walk": traced_walk,
             "rss_growth": rss_parse - rss_before}  # fmt: skip
-
-
-def _peak_rss() -> int:
-    """Peak resident set size of this process, in bytes: VmHWM, which exec resets (ru_maxrss keeps the
-    parent's peak across fork)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _memory_in_subprocess(data: bytes) -> dict[str, float]:
