@@ -52,7 +52,7 @@ class ChildrenPeak:
     VmHWM of each child every `interval` seconds until the block ends.
     """
 
-    def __init__(self, interval: float = 0.2) -> None:
+    def __init__(self, interval: float = 1.0) -> None:
         self.largest = 0
         self._interval = interval
         self._done = threading.Event()
