@@ -8,23 +8,22 @@ import sys
 import textwrap
 
 from bench.machine import ChildrenPeak, peak_rss
+from tests.conftest import REPO
 
 MIB = 1024 * 1024
-REPO = __file__.rsplit("/tests/", 1)[0]
 
 
 def test_a_fresh_interpreter_reports_its_own_peak_where_ru_maxrss_reports_its_parents() -> None:
     parent = textwrap.dedent(
         f"""
-        import json, resource, subprocess, sys
-        sys.path.insert(0, {REPO!r})
+        import subprocess, sys
         grown = bytearray(256 * {MIB})
         grown[::4096] = b"x" * len(grown[::4096])  # touched, so resident
         del grown
         child = "import json, resource; from bench.machine import peak_rss; " \\
             "print(json.dumps([peak_rss(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024]))"
         print(subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True,
-                             cwd={REPO!r}).stdout)
+                             cwd={str(REPO)!r}).stdout)
         """
     )
     done = subprocess.run([sys.executable, "-c", parent], capture_output=True, text=True, check=True)
