@@ -12,7 +12,8 @@ per worker ahead of the one the runner waits for, and their work is taken back i
 runner applies and records it the same way, chunk by chunk, in its own transactions. The workers only read;
 they are started with `spawn` (the daemon has threads), live for one run and end with it, whether it
 succeeds, fails or is interrupted, or within a second of the runner's process being killed. An error a
-worker meets reaches the runner as itself (or, when it cannot be pickled, as its text).
+worker meets reaches the runner as itself (or, when it cannot be pickled, as its text); a snapshot gone with
+the runner's connection reaches it as the store unavailable, so the run is resumed, not failed.
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Final
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from domain.clock import Clock
 from ledger.database import create_engine_for
+from ledger.errors import StoreUnavailable
 from ledger.statements import AccountRange
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from schedules.report import AccountWork, BatchJob
@@ -40,6 +43,7 @@ from schedules.report import AccountWork, BatchJob
 _AHEAD_PER_PROCESS: Final = 2  # ranges handed out per worker beyond the one the runner waits for
 _PARENT_CHECK_SECONDS: Final = 1.0  # how often a worker looks whether its runner is still there
 _SNAPSHOT_ID: Final = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
+_INVALID_PARAMETER_VALUE: Final = "22023"  # SQLSTATE of "invalid snapshot identifier"
 
 _engine: Engine | None = None  # each worker's own, made once by `_start_worker`
 
@@ -51,7 +55,24 @@ def read_one_snapshot(reader: SqlAlchemyUnitOfWork, imported: str | None = None)
     if reader.connection.dialect.name == "postgresql":
         reader.connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
         if imported is not None:
-            reader.connection.execute(text(f"SET TRANSACTION SNAPSHOT '{imported}'"))
+            _import_snapshot(reader, imported)
+
+
+def _import_snapshot(reader: SqlAlchemyUnitOfWork, snapshot: str) -> None:
+    """SET TRANSACTION SNAPSHOT, where a snapshot PostgreSQL no longer knows means the store went away.
+
+    The runner's reading transaction holds the snapshot for the whole run; it ends early only when its
+    connection does (terminated, the server restarted), and then the run is interrupted, to be resumed, not
+    failed. The id's form is checked where it is exported, so an invalid parameter here is that.
+    """
+    try:
+        reader.connection.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) != _INVALID_PARAMETER_VALUE:
+            raise
+        raise StoreUnavailable(
+            f"The snapshot {snapshot} is gone with the runner's reading transaction: {error.orig}."
+        ) from error
 
 
 def export_snapshot(reader: SqlAlchemyUnitOfWork) -> str:

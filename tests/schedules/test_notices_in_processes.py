@@ -18,10 +18,12 @@ from structlog.testing import capture_logs
 
 from bench.batches import NOTICE_DAY, generate
 from gateway.bootstrap import System
+from ledger.errors import StoreUnavailable
 from ledger.schema import outbound_file
-from ledger.statements import AccountRange
+from ledger.statements import ALL_ACCOUNTS, AccountRange
 from ledger.unit_of_work import SqlAlchemyUnitOfWork
 from schedules.errors import BatchFailed
+from schedules.jobs import JOBS
 from schedules.processes import export_snapshot, read_one_snapshot, works_in_processes
 from schedules.report import AccountWork
 from schedules.runner import run_batch
@@ -105,4 +107,27 @@ def test_an_error_a_worker_cannot_send_back_reaches_the_runner_as_its_text(syste
         )
         with pytest.raises(RuntimeError, match=r"^Stubborn: account A: cannot go on$"):
             list(works)
+    assert multiprocessing.active_children() == []
+
+
+@ON_POSTGRESQL
+def test_a_worker_finding_the_runners_snapshot_gone_reports_the_store_unavailable(sample: System) -> None:
+    """The runner's reading connection dropped (terminated, PostgreSQL restarted) just before a worker imports
+    its snapshot: PostgreSQL no longer knows the snapshot, and the run must stop as interrupted, to be
+    resumed, not as failed (tests/faults/test_batch_kills.py met this race)."""
+    with sample.unit_of_work() as reader:
+        read_one_snapshot(reader)
+        snapshot = export_snapshot(reader)
+    # the exporting transaction has ended, as the runner's does when its connection goes
+    works = works_in_processes(
+        JOBS[JOB],
+        NOTICE_DAY,
+        [ALL_ACCOUNTS],
+        database_url=sample.settings.database_url,
+        snapshot=snapshot,
+        clock=sample.clock,
+        processes=1,
+    )
+    with pytest.raises(StoreUnavailable, match=rf"snapshot {snapshot} is gone with the runner's reading"):
+        list(works)
     assert multiprocessing.active_children() == []
